@@ -1,0 +1,96 @@
+package gatehouse
+
+import (
+	"context"
+	"time"
+)
+
+// UserStore keeps users. Errors carry a Code: CodeNotFound when a user does
+// not exist, CodeConflict when (Issuer, Subject) is taken, CodeUnavailable
+// when the store cannot be reached.
+type UserStore interface {
+	// CreateUser inserts u, setting its ID, Created and Updated.
+	CreateUser(ctx context.Context, u *User) error
+	// User returns the user with the given id.
+	User(ctx context.Context, id int64) (*User, error)
+	// UserByIdentity returns the user with the given issuer and subject.
+	UserByIdentity(ctx context.Context, issuer, subject string) (*User, error)
+	// Users lists users in id order; email, when not empty, filters by
+	// exact (case-insensitive) email.
+	Users(ctx context.Context, email string) ([]*User, error)
+	// UpdateUser saves u's Email, Name, Role and Disabled, sets Updated, and
+	// records a Change for the user.
+	UpdateUser(ctx context.Context, u *User) error
+}
+
+// KeyStore keeps API keys. Errors carry a Code as for UserStore;
+// CodeConflict when the owner already has a key with the label.
+type KeyStore interface {
+	// CreateKey inserts k as it is (the caller sets every field).
+	CreateKey(ctx context.Context, k *APIKey) error
+	// Key returns the key with the given id, hashes included.
+	Key(ctx context.Context, id string) (*APIKey, error)
+	// Keys lists a user's keys, newest first, revoked ones included.
+	Keys(ctx context.Context, userID int64) ([]*APIKey, error)
+	// RollKey replaces the key's hash with hash, keeps the old one valid
+	// until prevExpires (zero: not at all), sets Rolled to at, and records a
+	// Change. A revoked key is a CodeConflict error.
+	RollKey(ctx context.Context, id string, hash [32]byte, at, prevExpires time.Time) error
+	// RevokeKey sets Revoked to at and records a Change. Revoking a revoked
+	// key is a CodeConflict error.
+	RevokeKey(ctx context.Context, id string, at time.Time) error
+	// DeleteKey removes the key and records a Change.
+	DeleteKey(ctx context.Context, id string) error
+	// TouchKeys records last uses; a use older than the stored one, or of a
+	// key that no longer exists, is ignored.
+	TouchKeys(ctx context.Context, uses []KeyUse) error
+}
+
+// AuditStore keeps the append-only audit log.
+type AuditStore interface {
+	// AppendAudit inserts e, setting its ID (and Time, when zero).
+	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// AuditEvents returns the events f selects, newest first.
+	AuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
+}
+
+// Change says that cached authentication state about a user or a key may be
+// stale. Seq increases with every change.
+type Change struct {
+	Seq    int64
+	UserID int64  // all the user's credentials, when not 0
+	KeyID  string // one key, when not ""
+}
+
+// ChangeFeed lets every instance that shares a store learn about changes
+// made by any other, so that caches can drop stale entries.
+type ChangeFeed interface {
+	// LastChange returns the Seq of the newest change, or 0.
+	LastChange(ctx context.Context) (int64, error)
+	// WatchChanges calls fn, in order, for every change with Seq > after,
+	// including those made later, until ctx ends; it then returns ctx.Err().
+	// A change made anywhere reaches fn within one second.
+	WatchChanges(ctx context.Context, after int64, fn func(Change)) error
+}
+
+// CertCache stores named blobs for the ACME certificate manager
+// (certificates and account keys), so that replicas share them.
+// CertData returns a CodeNotFound error for a missing name.
+type CertCache interface {
+	CertData(ctx context.Context, name string) ([]byte, error)
+	PutCertData(ctx context.Context, name string, data []byte) error
+	DeleteCertData(ctx context.Context, name string) error
+}
+
+// Store is everything a storage backend provides.
+type Store interface {
+	UserStore
+	KeyStore
+	AuditStore
+	ChangeFeed
+	CertCache
+	// Ping checks that the store can be reached.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}

@@ -1,0 +1,90 @@
+package gatehouse
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Role is what a user may do in the deployment. A key's scopes are always
+// intersected with its owner's current role (see Role.Allows).
+type Role string
+
+// The built-in roles, from least to most privileged.
+const (
+	RoleReader Role = "reader" // reads
+	RoleAuthor Role = "author" // reads, writes their own resources
+	RoleEditor Role = "editor" // reads, writes anyone's resources
+	RoleAdmin  Role = "admin"  // everything, including other users' keys and the audit log
+)
+
+// Roles lists the built-in roles, least privileged first.
+var Roles = []Role{RoleReader, RoleAuthor, RoleEditor, RoleAdmin}
+
+// ParseRole returns the Role named s, or a CodeInvalid error.
+func ParseRole(s string) (Role, error) {
+	r := Role(s)
+	if slices.Contains(Roles, r) {
+		return r, nil
+	}
+	return "", Errorf(CodeInvalid, "unknown role %q (want one of reader, author, editor, admin)", s)
+}
+
+// Allows reports whether a user with role r may use scope s at all.
+// Readers may not use ScopeWrite; only admins may use ScopeAdmin. Every
+// role may use ScopeRead, ScopeKeys and the deployment's own scopes.
+func (r Role) Allows(s Scope) bool {
+	switch s {
+	case ScopeWrite:
+		return r == RoleAuthor || r == RoleEditor || r == RoleAdmin
+	case ScopeAdmin:
+		return r == RoleAdmin
+	}
+	return slices.Contains(Roles, r)
+}
+
+// UserKind tells people from service accounts.
+type UserKind string
+
+// The kinds of user.
+const (
+	KindPerson  UserKind = "person"  // signs in through an identity provider
+	KindService UserKind = "service" // a program; holds only API keys
+)
+
+// IssuerService is the issuer of service accounts made with the CLI; their
+// subject is the account's name.
+const IssuerService = "urn:gatehouse:service"
+
+// IssuerInvited is the issuer of people added by email with the CLI before
+// they first sign in; their subject is the email address.
+const IssuerInvited = "urn:gatehouse:invited"
+
+// User is a person or a service account. Users are identified by
+// (Issuer, Subject), never by email alone.
+type User struct {
+	ID       int64
+	Issuer   string // OpenID issuer URL, IssuerService or IssuerInvited
+	Subject  string // the issuer's stable id for the user
+	Kind     UserKind
+	Email    string
+	Name     string // display name
+	Role     Role
+	Disabled bool // a disabled user's keys and sessions stop working at once
+	Created  time.Time
+	Updated  time.Time
+}
+
+// Validate checks the fields a store requires.
+func (u *User) Validate() error {
+	switch {
+	case u.Issuer == "" || u.Subject == "":
+		return Errorf(CodeInvalid, "user needs an issuer and a subject")
+	case u.Kind != KindPerson && u.Kind != KindService:
+		return Errorf(CodeInvalid, "unknown user kind %q", u.Kind)
+	}
+	if _, err := ParseRole(string(u.Role)); err != nil {
+		return fmt.Errorf("user %s: %w", u.Subject, err)
+	}
+	return nil
+}
