@@ -17,6 +17,7 @@ const (
 	CodeNotFound        Code = "not_found"       // no such thing (or not visible to the caller)
 	CodeConflict        Code = "conflict"        // clashes with existing state
 	CodeTooMany         Code = "too_many"        // rate limited
+	CodeUnsupported     Code = "unsupported"     // the body's media type is not accepted
 	CodeUnavailable     Code = "unavailable"     // a dependency (the store) is down
 	CodeInternal        Code = "internal"        // a bug or an unexpected failure
 )

@@ -43,6 +43,7 @@ var statuses = map[gatehouse.Code]int{
 	gatehouse.CodeNotFound:        http.StatusNotFound,
 	gatehouse.CodeConflict:        http.StatusConflict,
 	gatehouse.CodeTooMany:         http.StatusTooManyRequests,
+	gatehouse.CodeUnsupported:     http.StatusUnsupportedMediaType,
 	gatehouse.CodeUnavailable:     http.StatusServiceUnavailable,
 	gatehouse.CodeInternal:        http.StatusInternalServerError,
 }
