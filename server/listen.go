@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Listen runs the HTTPS listener (or, behind a trusted TLS-terminating
+// proxy, a plain one) and the plain-HTTP redirect listener until its
+// context ends, then shuts both down gracefully.
+type Listen struct {
+	// Addr is the API's address, e.g. ":8443".
+	Addr string
+	// HTTPAddr is the plain-HTTP redirect listener's address; "" means none.
+	HTTPAddr string
+	// TLSConfig serves Addr over TLS. Nil serves plain HTTP, which the
+	// caller must allow only behind trusted proxies (Proxies.PlainHTTP).
+	TLSConfig *tls.Config
+	// Handler serves Addr; Redirect serves HTTPAddr.
+	Handler, Redirect http.Handler
+	// ShutdownTimeout bounds the wait for requests in flight; 0 means 30s.
+	ShutdownTimeout time.Duration
+	// Logger receives server errors; nil discards them.
+	Logger *slog.Logger
+	// Ready, when not nil, is called once both listeners are bound.
+	Ready func(addr, httpAddr net.Addr)
+}
+
+// newHTTPServer returns an http.Server with timeouts and limits that cut
+// off slow clients (slowloris) and oversized headers.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Run binds the listeners, serves until ctx ends, then shuts down: it stops
+// accepting, lets requests in flight finish within ShutdownTimeout, and
+// returns nil. A listener that cannot bind is an error naming the address.
+func (l Listen) Run(ctx context.Context) error {
+	log := l.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ln, err := net.Listen("tcp", l.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", l.Addr, err)
+	}
+	servers := []*http.Server{newHTTPServer(l.Handler, log)}
+	listeners := []net.Listener{ln}
+	var httpAddr net.Addr
+	if l.HTTPAddr != "" {
+		hln, err := net.Listen("tcp", l.HTTPAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", l.HTTPAddr, err)
+		}
+		servers = append(servers, newHTTPServer(l.Redirect, log))
+		listeners = append(listeners, hln)
+		httpAddr = hln.Addr()
+	}
+	if l.TLSConfig != nil {
+		servers[0].TLSConfig = l.TLSConfig
+		listeners[0] = tls.NewListener(ln, l.TLSConfig)
+	}
+	if l.Ready != nil {
+		l.Ready(ln.Addr(), httpAddr)
+	}
+	return l.serve(ctx, servers, listeners)
+}
+
+func (l Listen) serve(ctx context.Context, servers []*http.Server, listeners []net.Listener) error {
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	timeout := l.ShutdownTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	for _, srv := range servers {
+		if serr := srv.Shutdown(sctx); serr != nil && err == nil {
+			err = fmt.Errorf("shutdown: %w", serr)
+		}
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
