@@ -6,31 +6,36 @@ import (
 	"github.com/gatehouse-dev/gatehouse"
 )
 
-// routes returns the whole HTTP surface. Each line shows what the route
-// requires; anything not listed is a problem+json 404, and anything under
-// /api/ that is not listed needs authentication first, so that anonymous
-// callers cannot tell real routes from missing ones.
+// table returns the whole HTTP surface, one line a route, each with what it
+// requires. Public routes need nothing; Auth needs an authenticated caller;
+// RW needs read for safe methods and write for the others; Scope names the
+// scope needed. A route that is not listed does not exist: anonymous
+// callers get 401 under /api/ (real routes and missing ones look alike) and
+// 404 elsewhere.
+func (s *Server) table() []route {
+	return []route{
+		{"GET /healthz", Public(), s.healthz},
+		{"GET /readyz", Public(), s.readyz},
+
+		{"GET /api/me", Auth(), s.me},
+
+		{"GET /api/keys", Scope(gatehouse.ScopeKeys), s.listKeys},
+		{"POST /api/keys", Scope(gatehouse.ScopeKeys), s.createKey},
+		{"GET /api/keys/{id}", Scope(gatehouse.ScopeKeys), s.getKey},
+		{"DELETE /api/keys/{id}", Scope(gatehouse.ScopeKeys), s.deleteKey},
+		{"POST /api/keys/{id}/revoke", Scope(gatehouse.ScopeKeys), s.revokeKey},
+		{"POST /api/keys/{id}/roll", Scope(gatehouse.ScopeKeys), s.rollKey},
+	}
+}
+
+// routes builds the mux from the table, wrapping each handler in the check
+// its access names. The guard's Authenticate runs first for every request.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	g := s.guard
-
-	// Public.
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-
-	// Authenticated, no particular scope: who am I.
-	mux.Handle("GET /api/me", g.RequireAuth(http.HandlerFunc(s.me)))
-
-	// API keys: the caller's own keys; a key needs the keys scope.
-	mux.Handle("GET /api/keys", g.Require(gatehouse.ScopeKeys, http.HandlerFunc(s.listKeys)))
-	mux.Handle("POST /api/keys", g.Require(gatehouse.ScopeKeys, http.HandlerFunc(s.createKey)))
-	mux.Handle("GET /api/keys/{id}", g.Require(gatehouse.ScopeKeys, http.HandlerFunc(s.getKey)))
-	mux.Handle("DELETE /api/keys/{id}", g.Require(gatehouse.ScopeKeys, http.HandlerFunc(s.deleteKey)))
-	mux.Handle("POST /api/keys/{id}/revoke", g.Require(gatehouse.ScopeKeys, http.HandlerFunc(s.revokeKey)))
-	mux.Handle("POST /api/keys/{id}/roll", g.Require(gatehouse.ScopeKeys, http.HandlerFunc(s.rollKey)))
-
-	// Unknown paths: 401 under /api/ for anonymous callers, else 404.
-	mux.Handle("/api/", g.RequireAuth(http.HandlerFunc(s.notFound)))
+	for _, rt := range s.table() {
+		mux.Handle(rt.pattern, rt.access.wrap(s.guard, rt.pattern, http.HandlerFunc(rt.handler)))
+	}
+	mux.Handle("/api/", s.guard.RequireAuth(http.HandlerFunc(s.notFound)))
 	mux.HandleFunc("/", s.notFound)
-	return s.problemMux(mux)
+	return s.guard.Authenticate(s.problemMux(mux))
 }

@@ -1,0 +1,103 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/guard"
+)
+
+// Access is what a route requires of its caller.
+type Access struct {
+	public bool
+	rw     bool            // read for safe methods, write for the rest
+	scope  gatehouse.Scope // a named scope; "" with !public && !rw: authenticated only
+}
+
+// Public routes need no credential.
+func Public() Access { return Access{public: true} }
+
+// Auth routes need an authenticated caller, with no particular scope.
+func Auth() Access { return Access{} }
+
+// RW routes need the read scope for GET and HEAD, and write otherwise.
+func RW() Access { return Access{rw: true} }
+
+// Scope routes need the named scope.
+func Scope(s gatehouse.Scope) Access { return Access{scope: s} }
+
+// String describes the access for "gatehouse routes".
+func (a Access) String() string {
+	switch {
+	case a.public:
+		return "public"
+	case a.rw:
+		return "authenticated, scope read (safe methods) or write"
+	case a.scope != "":
+		return "authenticated, scope " + string(a.scope)
+	}
+	return "authenticated"
+}
+
+// needs returns the scope a request with this method must hold, or "".
+func (a Access) needs(method string) gatehouse.Scope {
+	if a.rw {
+		if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions {
+			return gatehouse.ScopeRead
+		}
+		return gatehouse.ScopeWrite
+	}
+	return a.scope
+}
+
+func (a Access) wrap(g *guard.Guard, pattern string, h http.Handler) http.Handler {
+	if a.public {
+		return h
+	}
+	method, _, ok := strings.Cut(pattern, " ")
+	if !ok && a.rw {
+		// The scope follows from the method; without one it cannot.
+		panic("server: route " + pattern + " needs a method to choose between read and write")
+	}
+	if s := a.needs(method); s != "" {
+		return g.Require(s, h)
+	}
+	return g.RequireAuth(h)
+}
+
+// route is one line of the table.
+type route struct {
+	pattern string
+	access  Access
+	handler http.HandlerFunc
+}
+
+// RouteInfo describes one route of the table, for "gatehouse routes".
+type RouteInfo struct {
+	Pattern string
+	Access  string
+}
+
+// Routes returns the effective route table of the built-in server, in the
+// order it is declared.
+func Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range (&Server{}).table() {
+		out = append(out, RouteInfo{Pattern: rt.pattern, Access: rt.access.String()})
+	}
+	return append(out,
+		RouteInfo{Pattern: "/api/ (anything else)", Access: "authenticated, then 404"},
+		RouteInfo{Pattern: "/ (anything else)", Access: "404"},
+	)
+}
+
+// FormatRoutes writes the table as aligned text.
+func FormatRoutes(rs []RouteInfo) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%-36s %s\n", r.Pattern, r.Access)
+	}
+	return b.String()
+}
