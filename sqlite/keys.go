@@ -74,7 +74,11 @@ func keyInsertError(err error, label string) error {
 // Key returns the key with the given id, or a CodeNotFound error. It is one
 // lookup by primary key: the path authentication takes on a cache miss.
 func (s *Store) Key(ctx context.Context, id string) (*gatehouse.APIKey, error) {
-	k, err := scanKey(s.r.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`, id))
+	stmt, err := s.keyStmt(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: api key %s: %w", id, classify(err))
+	}
+	k, err := scanKey(stmt.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: api key %s: %w", id, notFound("No such API key."))
 	}
@@ -213,4 +217,20 @@ func (s *Store) TouchKeys(ctx context.Context, uses []gatehouse.KeyUse) error {
 		return fmt.Errorf("sqlite: touch %d api keys: %w", len(uses), classify(err))
 	}
 	return nil
+}
+
+// keyStmt returns the prepared statement of Key, preparing it on first use
+// (not in Open: the table does not exist before Migrate).
+func (s *Store) keyStmt(ctx context.Context) (*sql.Stmt, error) {
+	if st := s.keyQuery.Load(); st != nil {
+		return st, nil
+	}
+	st, err := s.r.PrepareContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	if !s.keyQuery.CompareAndSwap(nil, st) {
+		st.Close()
+	}
+	return s.keyQuery.Load(), nil
 }

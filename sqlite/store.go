@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -60,6 +61,8 @@ type Store struct {
 
 	done      chan struct{} // closed by Close; stops watchers
 	closeOnce sync.Once
+
+	keyQuery atomic.Pointer[sql.Stmt] // Key's statement, prepared on first use
 
 	mu   sync.Mutex
 	wake chan struct{} // closed and replaced when this Store records a change
@@ -157,6 +160,9 @@ func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
+		if st := s.keyQuery.Load(); st != nil {
+			err = st.Close()
+		}
 		for _, db := range []*sql.DB{s.r, s.w} {
 			if db != nil {
 				err = errors.Join(err, db.Close())
