@@ -70,10 +70,10 @@ func handshake(t testing.TB, addr string, cfg *tls.Config) (tls.ConnectionState,
 
 // certSpec describes a test certificate.
 type certSpec struct {
-	names              []string
+	names               []string
 	notBefore, notAfter time.Time
-	parent             *x509.Certificate // nil: self-signed
-	parentKey          *ecdsa.PrivateKey
+	parent              *x509.Certificate // nil: self-signed
+	parentKey           *ecdsa.PrivateKey
 }
 
 // newCert creates an ECDSA certificate from s and returns it with its key.
