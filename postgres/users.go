@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/jackc/pgx/v5"
+)
+
+const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated`
+
+// scanUser reads the columns of userColumns.
+func scanUser(row pgx.Row) (*gatehouse.User, error) {
+	var u gatehouse.User
+	var kind, role string
+	var created, updated time.Time
+	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &kind, &u.Email, &u.Name, &role, &u.Disabled, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	u.Kind, u.Role = gatehouse.UserKind(kind), gatehouse.Role(role)
+	u.Created, u.Updated = created.UTC(), updated.UTC()
+	return &u, nil
+}
+
+// CreateUser inserts u and sets its ID, Created and Updated. A taken
+// (Issuer, Subject) is a CodeConflict error.
+func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("postgres: create user: %w", err)
+	}
+	now := stamp(s.now())
+	var id int64
+	err := s.pool.QueryRow(ctx, `INSERT INTO users (issuer, subject, kind, email, name, role, disabled, created, updated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+		u.Issuer, u.Subject, string(u.Kind), u.Email, u.Name, string(u.Role), u.Disabled, now).Scan(&id)
+	if constraint(err) != "" {
+		err = conflict(err, "a user with this identity already exists")
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: create user %s: %w", u.Subject, classify(err))
+	}
+	u.ID, u.Created, u.Updated = id, now, now
+	return nil
+}
+
+// User returns the user with the given id, or a CodeNotFound error.
+func (s *Store) User(ctx context.Context, id int64) (*gatehouse.User, error) {
+	row := s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+	return oneUser(row, fmt.Sprintf("user %d", id))
+}
+
+// UserByIdentity returns the user with the given issuer and subject, or a
+// CodeNotFound error.
+func (s *Store) UserByIdentity(ctx context.Context, issuer, subject string) (*gatehouse.User, error) {
+	row := s.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE issuer = $1 AND subject = $2`, issuer, subject)
+	return oneUser(row, "user "+subject)
+}
+
+// oneUser scans row, turning no row into a CodeNotFound error.
+func oneUser(row pgx.Row, what string) (*gatehouse.User, error) {
+	u, err := scanUser(row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: %s: %w", what, notFound("No such user."))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", what, classify(err))
+	}
+	return u, nil
+}
+
+// Users lists users in id order; a non-empty email selects the users with
+// that email, compared case-insensitively.
+func (s *Store) Users(ctx context.Context, email string) ([]*gatehouse.User, error) {
+	q, args := `SELECT `+userColumns+` FROM users ORDER BY id`, []any{}
+	if email != "" {
+		q, args = `SELECT `+userColumns+` FROM users WHERE lower(email) = lower($1) ORDER BY id`, []any{email}
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list users: %w", classify(err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*gatehouse.User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list users: %w", classify(err))
+	}
+	return out, nil
+}
+
+// UpdateUser saves u's Email, Name, Role and Disabled, sets u.Updated and
+// records a change for the user, in one transaction.
+func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
+	if err := u.Validate(); err != nil {
+		return fmt.Errorf("postgres: update user %d: %w", u.ID, err)
+	}
+	now := stamp(s.now())
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET email = $1, name = $2, role = $3, disabled = $4, updated = $5 WHERE id = $6`,
+			u.Email, u.Name, string(u.Role), u.Disabled, now, u.ID)
+		if err := mustAffect(tag, err, "No such user."); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, gatehouse.Change{UserID: u.ID})
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: update user %d: %w", u.ID, classify(err))
+	}
+	u.Updated = now
+	return nil
+}
