@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/sqlite"
+)
+
+func TestUsersAdd(t *testing.T) {
+	c := newOpCLI(t)
+	if id := strings.TrimSpace(c.ok("users", "add", "--service", "ci-bot", "--role", "author")); id != "1" {
+		t.Errorf("users add printed %q, want the new id", id)
+	}
+	var ada userView
+	c.jsonOf(&ada, "users", "add", "--email", "Ada@Example.COM", "--role", "reader", "--name", "Ada Lovelace")
+	want := userView{ID: 2, Kind: gatehouse.KindPerson, Issuer: gatehouse.IssuerInvited, Subject: "ada@example.com",
+		Email: "ada@example.com", Name: "Ada Lovelace", Role: gatehouse.RoleReader}
+	ada.Created, ada.Updated = want.Created, want.Updated
+	if ada != want {
+		t.Errorf("invited user %+v, want %+v", ada, want)
+	}
+	var users []userView
+	c.jsonOf(&users, "users", "list")
+	if len(users) != 2 || users[0].Issuer != gatehouse.IssuerService || users[0].Subject != "ci-bot" ||
+		users[0].Kind != gatehouse.KindService || users[0].Role != gatehouse.RoleAuthor {
+		t.Errorf("users %+v", users)
+	}
+	table := c.ok("users", "list")
+	for _, s := range []string{"ci-bot", "ada@example.com", "Ada Lovelace", "reader", "enabled"} {
+		if !strings.Contains(table, s) {
+			t.Errorf("users list does not show %q:\n%s", s, table)
+		}
+	}
+	var audit []auditView
+	c.jsonOf(&audit, "audit")
+	if len(audit) != 2 || audit[0].Action != gatehouse.ActionUserCreate || audit[0].UserID != 2 || audit[0].ActorID != 0 {
+		t.Errorf("audit %+v", audit)
+	}
+}
+
+func TestUsersAddRefused(t *testing.T) {
+	c := newOpCLI(t)
+	c.ok("users", "add", "--service", "taken", "--role", "reader")
+	c.ok("users", "add", "--email", "taken@example.com", "--role", "reader")
+	c.addPerson("https://idp.example", "g-1", "Grace@example.com")
+	tests := []struct {
+		name string
+		want string
+		args []string
+	}{
+		{"unknown role", `unknown role "root"`, []string{"--service", "x", "--role", "root"}},
+		{"no role", "--role is required", []string{"--service", "x"}},
+		{"neither kind", "either --service", []string{"--role", "reader"}},
+		{"both kinds", "either --service", []string{"--service", "x", "--email", "x@example.com", "--role", "reader"}},
+		{"numeric service name", "service account name", []string{"--service", "123", "--role", "reader"}},
+		{"service name with @", "service account name", []string{"--service", "a@b", "--role", "reader"}},
+		{"service name with space", "service account name", []string{"--service", "a b", "--role", "reader"}},
+		{"upper-case service name", "service account name", []string{"--service", "CI", "--role", "reader"}},
+		{"email with a name", "not a plain email", []string{"--email", "Ada <ada@example.com>", "--role", "reader"}},
+		{"not an email", "not a plain email", []string{"--email", "ada", "--role", "reader"}},
+		{"name with escape", "--name", []string{"--email", "x@example.com", "--name", "a\x1b[31m", "--role", "reader"}},
+		{"duplicate service", "already exists", []string{"--service", "taken", "--role", "admin"}},
+		{"duplicate invitation", "already exists", []string{"--email", "TAKEN@example.com", "--role", "admin"}},
+		{"email of a signed-in user", "already has email", []string{"--email", "grace@example.com", "--role", "admin"}},
+		{"unexpected argument", "unexpected argument", []string{"--service", "x", "--role", "reader", "extra"}},
+		{"unknown flag", "unknown flag", []string{"--service", "x", "--role", "reader", "--admin"}},
+	}
+	for _, tt := range tests {
+		before := c.state()
+		c.fails(tt.want, append([]string{"users", "add"}, tt.args...)...)
+		c.unchanged(tt.name, before)
+	}
+}
+
+func TestUsersSetRoleAndDisable(t *testing.T) {
+	c := newOpCLI(t)
+	c.ok("users", "add", "--service", "ci-bot", "--role", "reader")
+	c.ok("users", "add", "--email", "ada@example.com", "--role", "reader")
+	steps := []struct {
+		args     []string
+		ref      string
+		role     gatehouse.Role
+		disabled bool
+		audited  bool
+	}{
+		{[]string{"users", "set-role", "ci-bot", "editor"}, "ci-bot", gatehouse.RoleEditor, false, true},
+		{[]string{"users", "set-role", "ADA@example.com", "admin"}, "ada@example.com", gatehouse.RoleAdmin, false, true},
+		{[]string{"users", "set-role", "1", "editor"}, "ci-bot", gatehouse.RoleEditor, false, false}, // no change
+		{[]string{"users", "disable", "ci-bot"}, "ci-bot", gatehouse.RoleEditor, true, true},
+		{[]string{"users", "disable", "1"}, "ci-bot", gatehouse.RoleEditor, true, false},
+		{[]string{"users", "enable", "ci-bot"}, "ci-bot", gatehouse.RoleEditor, false, true},
+	}
+	for _, s := range steps {
+		var before []auditView
+		c.jsonOf(&before, "audit")
+		c.ok(s.args...)
+		u := c.user(s.ref)
+		if u.Role != s.role || u.Disabled != s.disabled {
+			t.Errorf("after %v: role %s disabled %t", s.args, u.Role, u.Disabled)
+		}
+		var after []auditView
+		c.jsonOf(&after, "audit")
+		if got := len(after) - len(before); got != map[bool]int{true: 1, false: 0}[s.audited] {
+			t.Errorf("after %v: %d new audit events", s.args, got)
+		} else if s.audited && (after[0].Action != gatehouse.ActionUserUpdate || after[0].UserID != u.ID) {
+			t.Errorf("after %v: audit event %+v", s.args, after[0])
+		}
+	}
+	for name, args := range map[string][]string{
+		"unknown role":  {"users", "set-role", "ci-bot", "owner"},
+		"unknown user":  {"users", "set-role", "nobody", "admin"},
+		"unknown id":    {"users", "disable", "99"},
+		"unknown email": {"users", "enable", "nobody@example.com"},
+		"missing role":  {"users", "set-role", "ci-bot"},
+		"missing user":  {"users", "disable"},
+	} {
+		before := c.state()
+		c.fails("", args...)
+		c.unchanged(name, before)
+	}
+}
+
+// user returns the user ref names, as users list shows it.
+func (c *opCLI) user(ref string) userView {
+	c.t.Helper()
+	var users []userView
+	c.jsonOf(&users, "users", "list")
+	for _, u := range users {
+		if u.Subject == ref || u.Email == ref {
+			return u
+		}
+	}
+	c.t.Fatalf("no user %q", ref)
+	return userView{}
+}
+
+func TestResolveUser(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/r.db", sqlite.Config{CreateIfMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(u *gatehouse.User) int64 {
+		u.Role = gatehouse.RoleReader
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	svc := mk(&gatehouse.User{Issuer: gatehouse.IssuerService, Subject: "ci", Kind: gatehouse.KindService})
+	ada := mk(&gatehouse.User{Issuer: "https://idp.example", Subject: "x1", Kind: gatehouse.KindPerson, Email: "Ada@example.com"})
+	mk(&gatehouse.User{Issuer: "https://idp.example", Subject: "x2", Kind: gatehouse.KindPerson, Email: "twin@example.com"})
+	mk(&gatehouse.User{Issuer: "https://other.example", Subject: "x3", Kind: gatehouse.KindPerson, Email: "TWIN@example.com"})
+	tests := []struct {
+		ref  string
+		id   int64
+		want string // error text, when it fails
+	}{
+		{"ci", svc, ""},
+		{" ci ", svc, ""},
+		{"1", svc, ""},
+		{"ada@example.com", ada, ""},
+		{"ADA@EXAMPLE.COM", ada, ""},
+		{"2", ada, ""},
+		{"x1", 0, `no service account named "x1"`}, // a person's subject is not a reference
+		{"99", 0, "no user with id 99"},
+		{"nobody@example.com", 0, `no user with email "nobody@example.com"`},
+		{"twin@example.com", 0, "name one by id"},
+		{"", 0, "--user is required"},
+	}
+	for _, tt := range tests {
+		u, err := resolveUser(ctx, st, tt.ref)
+		switch {
+		case tt.want == "" && (err != nil || u.ID != tt.id):
+			t.Errorf("resolveUser(%q) = %v, %v; want id %d", tt.ref, u, err, tt.id)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("resolveUser(%q) error %v, want %q", tt.ref, err, tt.want)
+		}
+	}
+}
+
+// TestReadCommandsCreateNothing: listing from a data directory without a
+// database is an error, and leaves no database behind.
+func TestReadCommandsCreateNothing(t *testing.T) {
+	c := newOpCLI(t)
+	for _, args := range [][]string{{"users", "list"}, {"keys", "list", "--user", "ci"}, {"audit"}} {
+		c.fails("no database at", args...)
+		if _, err := os.Stat(c.dbPath()); !os.IsNotExist(err) {
+			t.Fatalf("%v created the database: %v", args, err)
+		}
+	}
+}
+
+// addPerson stores a person as a sign-in through an identity provider
+// would, which the command line cannot do.
+func (c *opCLI) addPerson(issuer, subject, email string) {
+	c.t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, c.dbPath(), sqlite.Config{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer st.Close()
+	u := &gatehouse.User{Issuer: issuer, Subject: subject, Kind: gatehouse.KindPerson, Email: email, Role: gatehouse.RoleReader}
+	if err := st.CreateUser(ctx, u); err != nil {
+		c.t.Fatal(err)
+	}
+}
