@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +14,21 @@ import (
 // TestOperatorWalkthrough follows an operator from a new service account
 // to a revoked key, through the same entry point as the binary.
 func TestOperatorWalkthrough(t *testing.T) {
+	walkthrough(t, newOpCLI(t))
+}
+
+// TestOperatorWalkthroughPostgres is the walkthrough on PostgreSQL, named
+// by --database as an operator would.
+func TestOperatorWalkthroughPostgres(t *testing.T) {
 	c := newOpCLI(t)
+	c.vars["GATEHOUSE_DATABASE"] = opPostgres(t)
+	walkthrough(t, c)
+	if _, err := os.Stat(c.dbPath()); !os.IsNotExist(err) {
+		t.Errorf("a SQLite database was made instead: %v", err)
+	}
+}
+
+func walkthrough(t *testing.T, c *opCLI) {
 	c.ok("users", "add", "--service", "ci-bot", "--role", "author")
 
 	out, errOut, err := c.run("keys", "create", "--user", "ci-bot", "--label", "deploy", "--scope", "read", "--scope", "write", "--expires", "90d")
@@ -170,6 +186,23 @@ func TestKeysDeploymentScopes(t *testing.T) {
 	c.fails(`unknown scope "blog.posts:write"`, "keys", "create", "--user", "blog", "--label", "a", "--scope", "blog.posts:write")
 	c.vars["GATEHOUSE_SCOPE"] = "blog.posts:write,blog.posts:read"
 	c.ok("keys", "create", "--user", "blog", "--label", "a", "--scope", "blog.posts:write")
+}
+
+// TestKeysSharedConfigFile: the operator commands read the same config
+// file as serve, serve-only settings included.
+func TestKeysSharedConfigFile(t *testing.T) {
+	c := newOpCLI(t)
+	file := filepath.Join(t.TempDir(), "gatehouse.yaml")
+	yaml := "data-dir: " + c.dir + "\naddr: ':9443'\nscope: [blog.posts:write]\nkey-idle-expiry: 720h\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.vars = map[string]string{"GATEHOUSE_CONFIG": file}
+	c.ok("users", "add", "--service", "blog", "--role", "reader")
+	c.ok("keys", "create", "--user", "blog", "--label", "a", "--scope", "blog.posts:write")
+	if _, err := os.Stat(c.dbPath()); err != nil {
+		t.Errorf("the config file's data-dir was not used: %v", err)
+	}
 }
 
 func TestKeysJSON(t *testing.T) {
