@@ -26,17 +26,23 @@ const (
 	changeBatch = 500
 )
 
+// changesLock serialises writers of one schema's changes table.
+const changesLock = `SELECT pg_advisory_xact_lock(hashtext('gatehouse_changes'), hashtext(current_schema()))`
+
 // errClosed is returned by WatchChanges when the Store is closed under it.
 var errClosed = errors.New("postgres: store closed")
 
 // recordChange inserts c in tx, prunes old rows and notifies listeners on
-// commit. The EXCLUSIVE lock (which readers do not wait for) is held until
-// commit, so changes commit in seq order: a watcher that has read seq n
-// can never later see a smaller seq appear.
+// commit. The advisory lock, held until commit, serialises the writers of
+// changes (readers do not wait for it), so changes commit in seq order: a
+// watcher that has read seq n can never later see a smaller seq appear. It
+// is an advisory lock rather than a table lock because the batch's INSERT
+// takes its row lock on the table when parsed, before any LOCK TABLE in the
+// same batch would run, and two such writers would deadlock.
 func (s *Store) recordChange(ctx context.Context, tx pgx.Tx, c gatehouse.Change) error {
 	now := s.now()
 	var b pgx.Batch
-	b.Queue(`LOCK TABLE changes IN EXCLUSIVE MODE`)
+	b.Queue(changesLock)
 	b.Queue(`INSERT INTO changes (user_id, key_id, time) VALUES ($1, $2, $3)`, c.UserID, c.KeyID, now)
 	b.Queue(`DELETE FROM changes WHERE time < $1 AND seq < (SELECT max(seq) FROM changes)`, now.Add(-changeRetention))
 	b.Queue(`SELECT pg_notify('` + notifyChannel + `', '')`)
@@ -97,7 +103,9 @@ func sleep(ctx context.Context, d time.Duration) {
 // listen connects, listens, and delivers changes until ctx ends or the
 // connection fails.
 func (s *Store) listen(ctx context.Context, after *int64, fn func(gatehouse.Change)) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	cc := s.pool.Config().ConnConfig.Copy()
+	cc.RuntimeParams["application_name"] = s.listenerName()
+	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return classify(err)
 	}
@@ -119,6 +127,15 @@ func (s *Store) listen(ctx context.Context, after *int64, fn func(gatehouse.Chan
 			return err
 		}
 	}
+}
+
+// listenerName names the listening connection in pg_stat_activity, so
+// that an operator can tell it from pooled ones.
+func (s *Store) listenerName() string {
+	if s.schema == "" {
+		return "gatehouse-changes"
+	}
+	return "gatehouse-changes " + s.schema
 }
 
 // wait returns when a notification arrives or fallbackInterval passes; an

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 func RunShared(t *testing.T, open SharedOpener) {
 	t.Run("SharedChanges", func(t *testing.T) { testSharedChanges(t, open) })
 	t.Run("SharedReads", func(t *testing.T) { testSharedReads(t, open) })
+	t.Run("ConcurrentChanges", func(t *testing.T) { testConcurrentChanges(t, open) })
 }
 
 // now is a time in the precision every backend keeps (milliseconds).

@@ -64,8 +64,9 @@ CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
 	FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 
--- Rows are inserted under an EXCLUSIVE lock held until commit, so seq
--- order is commit order and a reader never skips a seq that commits later.
+-- Rows are inserted under an advisory lock held until commit (see
+-- recordChange), so seq order is commit order and a reader never skips a
+-- seq that commits later.
 CREATE TABLE changes (
 	seq     bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	user_id bigint      NOT NULL DEFAULT 0,
