@@ -54,10 +54,10 @@ func TestRoleDemotionNarrowsScopes(t *testing.T) {
 	}
 }
 
-// TestRevocationFromAnotherProcess: a key revoked through another Store on
+// TestRevocationThroughCachesFromAnotherProcess: a key revoked through another Store on
 // the same file (as the CLI does from its own process) stops working
 // within the feed's delay, though the guard had it cached.
-func TestRevocationFromAnotherProcess(t *testing.T) {
+func TestRevocationThroughCachesFromAnotherProcess(t *testing.T) {
 	e := newEnv(t, nil)
 	e.run()
 	key := e.key(e.user(gatehouse.RoleAuthor), nil, gatehouse.ScopeRead)

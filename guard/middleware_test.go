@@ -35,7 +35,7 @@ func TestHeaderFormsAuthenticate(t *testing.T) {
 	}
 }
 
-func TestMalformedRequestsAre400(t *testing.T) {
+func TestMoreThanOneCredentialAndMalformedRequestsAre400(t *testing.T) {
 	e := newEnv(t, nil)
 	key := e.key(e.user(gatehouse.RoleAuthor), nil, gatehouse.ScopeRead)
 	h := e.handler(gatehouse.ScopeRead)
