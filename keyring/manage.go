@@ -83,7 +83,8 @@ func (s *Service) Delete(ctx context.Context, actor Actor, ownerID int64, id str
 // label, scopes and expiry, and returns it with the new secret. The old
 // secret stays valid for grace (0: not at all; at most MaxGrace). Errors are
 // those of Get, CodeInvalid for a bad grace, and CodeConflict when the key
-// is revoked or expired.
+// is revoked or expired (past its expiry or, with Config.IdleExpiry, unused
+// for too long).
 func (s *Service) Roll(ctx context.Context, actor Actor, ownerID int64, id string, grace time.Duration) (Created, error) {
 	if grace < 0 || grace > MaxGrace {
 		return Created{}, gatehouse.Errorf(gatehouse.CodeInvalid, "The grace period must be between 0 and %s.", MaxGrace)
