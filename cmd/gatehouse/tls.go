@@ -15,10 +15,10 @@ import (
 // tlsSource is where the server's certificates come from: certificate
 // files, ACME, or the development CA (the default).
 type tlsSource struct {
-	config      *tls.Config                             // nil: plain HTTP behind a trusted proxy
-	caPath      string                                  // the development CA, for the banner
+	config      *tls.Config                              // nil: plain HTTP behind a trusted proxy
+	caPath      string                                   // the development CA, for the banner
 	httpHandler func(fallback http.Handler) http.Handler // ACME HTTP-01, or nil
-	files       *certs.FileSource                       // reloaded on change and SIGHUP, or nil
+	files       *certs.FileSource                        // reloaded on change and SIGHUP, or nil
 	log         *slog.Logger
 }
 
