@@ -15,9 +15,10 @@
 // CodeNotFound, so that ids cannot be probed. Revoking a revoked key, and
 // rolling a revoked or expired one, are CodeConflict.
 //
-// Every change is written to the audit log (never with the secret) and then
-// reported to the Invalidator, so that a cache in front of the store stops
-// accepting an old secret at once.
+// Every roll, revoke and delete is reported to the Invalidator as soon as
+// the store has it, so that a cache in front of the store stops accepting an
+// old secret at once; every change is written to the audit log, never with
+// the secret. A key whose creation cannot be audited is removed again.
 package keyring
 
 import (
