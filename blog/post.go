@@ -14,7 +14,8 @@
 //
 // A list cannot ask the policy post by post over the whole table, so the
 // store filters in SQL with a Filter, which the Service derives by asking
-// the policy about three sample posts (see Service.filter). The Service
+// the policy about three sample posts: a draft by nobody, a published post
+// by nobody and a draft by the caller. The Service
 // then checks every listed post with Can as well, so the policy has the
 // last word even if the two disagree; the property tests prove that they
 // agree for blog.cedar on both backends.
