@@ -23,7 +23,7 @@ func checkFile(path string, create bool) error {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if create {
-			return nil
+			return createFile(path)
 		}
 		return fmt.Errorf("sqlite: %s does not exist (run \"gatehouse migrate\" to create it): %w", path, fs.ErrNotExist)
 	}
@@ -42,4 +42,19 @@ func checkFile(path string, create bool) error {
 		return fmt.Errorf("sqlite: %s is not a Gatehouse database: %w", path, ErrNotDatabase)
 	}
 	return nil
+}
+
+// createFile creates an empty database file that only its owner can read:
+// it holds key hashes and the audit log. SQLite gives the -wal and -shm
+// files the database file's permissions. A file that appears meanwhile
+// (another process created it) is checked instead.
+func createFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return checkFile(path, false)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return f.Close()
 }

@@ -3,11 +3,16 @@
 //
 // # Connections
 //
-// The database runs in WAL mode with foreign keys on and a five-second busy
-// timeout. A Store keeps one writer connection, whose transactions start
-// with BEGIN IMMEDIATE so that two writers (in this process or another one
-// sharing the file) queue on the lock instead of failing with SQLITE_BUSY,
-// and a small pool of read-only connections that never wait for writers.
+// The database runs in WAL mode with foreign keys on and a busy timeout
+// (five seconds unless Config says otherwise). A Store keeps one writer
+// connection, whose transactions start with BEGIN IMMEDIATE so that two
+// writers (in this process or another one sharing the file) queue on the
+// lock instead of failing with SQLITE_BUSY, and a small pool of read-only
+// connections that never wait for writers. A write that waits longer than
+// the busy timeout fails with a CodeUnavailable error.
+//
+// A new database file is created readable by its owner only: it holds key
+// hashes and the audit log.
 //
 // # Opening and migrating
 //
@@ -41,6 +46,9 @@ type Config struct {
 	// default), a missing file is an error wrapping fs.ErrNotExist. The
 	// parent directory must exist either way.
 	CreateIfMissing bool
+	// BusyTimeout is how long a statement waits for another connection's
+	// lock before failing with a CodeUnavailable error; 0 means 5s.
+	BusyTimeout time.Duration
 	// Logger receives problems the Store recovers from, such as a failed
 	// poll of the change feed. Nil discards them.
 	Logger *slog.Logger
@@ -58,6 +66,7 @@ type Store struct {
 	r    *sql.DB // read-only connections
 	now  func() time.Time
 	log  *slog.Logger
+	busy time.Duration
 
 	done      chan struct{} // closed by Close; stops watchers
 	closeOnce sync.Once
@@ -70,8 +79,8 @@ type Store struct {
 
 var _ gatehouse.Store = (*Store)(nil)
 
-// busyTimeout is how long a connection waits for another's lock.
-const busyTimeout = 5 * time.Second
+// defaultBusyTimeout is how long a connection waits for another's lock.
+const defaultBusyTimeout = 5 * time.Second
 
 // Open opens the SQLite database at path. It does not create tables; see
 // Migrate. A file that is not a SQLite database gives an error wrapping
@@ -84,7 +93,10 @@ func Open(ctx context.Context, path string, cfg Config) (*Store, error) {
 	if err := checkFile(abs, cfg.CreateIfMissing); err != nil {
 		return nil, err
 	}
-	s := &Store{path: abs, now: cfg.Now, log: cfg.Logger, done: make(chan struct{}), wake: make(chan struct{})}
+	s := &Store{path: abs, now: cfg.Now, log: cfg.Logger, busy: cfg.BusyTimeout, done: make(chan struct{}), wake: make(chan struct{})}
+	if s.busy <= 0 {
+		s.busy = defaultBusyTimeout
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -117,7 +129,7 @@ func (s *Store) openPools(ctx context.Context, create bool) error {
 // openPool opens a pool of at most n connections and checks that the file
 // is a database.
 func (s *Store) openPool(ctx context.Context, mode, params string, n int) (*sql.DB, error) {
-	q := fmt.Sprintf("mode=%s&_pragma=busy_timeout(%d)&%s", mode, busyTimeout.Milliseconds(), params)
+	q := fmt.Sprintf("mode=%s&_pragma=busy_timeout(%d)&%s", mode, s.busy.Milliseconds(), params)
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(s.path), RawQuery: q}).String()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
