@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -117,9 +118,9 @@ func parseGrace(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, gatehouse.Errorf(gatehouse.CodeInvalid, "grace must be a duration such as \"1h\" or \"30m\".")
+	d, err := keyring.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("grace: %w", err)
 	}
 	return d, nil
 }

@@ -65,7 +65,7 @@ func TestCredentialMistakes(t *testing.T) {
 		{"key in query", "/api/me?api_key=" + key, nil, 400},
 		{"two headers", "/api/me", []string{"Authorization", "apikey " + key, "Authorization", "apikey " + key}, 400},
 		{"truncated key", "/api/me", auth(key[:len(key)-1]), 401},
-		{"basic wrong user", "/api/me", []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+key))}, 401},
+		{"basic wrong user", "/api/me", []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+key))}, 400},
 		{"basic bad base64", "/api/me", []string{"Authorization", "Basic !!!"}, 400},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/problem"
@@ -11,30 +12,36 @@ import (
 // text, with problem+json (405 keeps its Allow header).
 func (s *Server) problemMux(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		if pattern != "" || r.Method == http.MethodConnect {
-			h.ServeHTTP(w, r)
+		if _, pattern := mux.Handler(r); pattern != "" || r.Method == http.MethodConnect {
+			mux.ServeHTTP(w, r) // sets the path values the handlers read
 			return
 		}
-		// No pattern matched: h is the mux's 404, 405 or path-cleaning
-		// redirect. Let it decide the status and headers, keep its body out.
+		h := s.noRoute(mux)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			// Anonymous callers cannot tell missing API routes from real
+			// ones: both answer 401 until they authenticate.
+			h = s.guard.RequireAuth(h)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// noRoute answers a request no pattern matched. The mux decides whether it
+// is a 404 or a 405 (and the Allow header); the body is problem+json.
+func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, _ := mux.Handler(r)
 		cw := &captureWriter{header: http.Header{}}
 		h.ServeHTTP(cw, r)
-		switch cw.status {
-		case http.StatusMethodNotAllowed:
+		if cw.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", cw.header.Get("Allow"))
 			problem.WriteDetails(w, r, problem.Details{
 				Type: problem.TypeBase + "method_not_allowed", Title: http.StatusText(405), Status: 405,
 				Detail: "The method is not allowed here; see the Allow header.",
 			})
-		case http.StatusNotFound:
-			s.notFound(w, r)
-		default: // redirects to the cleaned path
-			for k, v := range cw.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(cw.status)
+			return
 		}
+		s.notFound(w, r)
 	})
 }
 

@@ -35,7 +35,5 @@ func (s *Server) routes() http.Handler {
 	for _, rt := range s.table() {
 		mux.Handle(rt.pattern, rt.access.wrap(s.guard, rt.pattern, http.HandlerFunc(rt.handler)))
 	}
-	mux.Handle("/api/", s.guard.RequireAuth(http.HandlerFunc(s.notFound)))
-	mux.HandleFunc("/", s.notFound)
 	return s.guard.Authenticate(s.problemMux(mux))
 }

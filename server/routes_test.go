@@ -113,10 +113,10 @@ func TestDotSegmentsRedirectNotBypass(t *testing.T) {
 	h := newHarness(t)
 	for _, p := range []string{"//api/keys", "/./api/keys", "/healthz/../api/keys", "/api//keys"} {
 		r := h.do("GET", p, "")
-		if r.status != http.StatusMovedPermanently && r.status != 401 {
+		if r.status != http.StatusMovedPermanently && r.status != http.StatusTemporaryRedirect && r.status != 401 {
 			t.Errorf("%s: %d %s", p, r.status, r.body)
 		}
-		if r.status == 301 && r.header.Get("Location") != "/api/keys" {
+		if r.status != 401 && r.header.Get("Location") != "/api/keys" {
 			t.Errorf("%s: redirected to %q", p, r.header.Get("Location"))
 		}
 	}
