@@ -22,8 +22,11 @@ type Listen struct {
 	// TLSConfig serves Addr over TLS. Nil serves plain HTTP, which the
 	// caller must allow only behind trusted proxies (Proxies.PlainHTTP).
 	TLSConfig *tls.Config
-	// Handler serves Addr; Redirect serves HTTPAddr.
-	Handler, Redirect http.Handler
+	// Handler serves Addr.
+	Handler http.Handler
+	// Redirect returns the handler of HTTPAddr, given the port Addr was
+	// bound to (known only after binding when Addr's port is 0).
+	Redirect func(httpsPort string) http.Handler
 	// ShutdownTimeout bounds the wait for requests in flight; 0 means 30s.
 	ShutdownTimeout time.Duration
 	// Logger receives server errors; nil discards them.
@@ -67,7 +70,8 @@ func (l Listen) Run(ctx context.Context) error {
 			ln.Close()
 			return fmt.Errorf("listen on %s: %w", l.HTTPAddr, err)
 		}
-		servers = append(servers, newHTTPServer(l.Redirect, log))
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		servers = append(servers, newHTTPServer(l.Redirect(port), log))
 		listeners = append(listeners, hln)
 		httpAddr = hln.Addr()
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"sync"
@@ -24,6 +25,9 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	}
 	log, err := newLogger(e.stderr, c.logFormat, c.logLevel)
 	if err != nil {
+		return err
+	}
+	if err := checkFiles(c); err != nil { // before the store is created or touched
 		return err
 	}
 	st, err := c.store.openMigrated(ctx)
@@ -69,8 +73,8 @@ func runServer(ctx context.Context, e env, c *serveConfig, log *slog.Logger, g *
 		l.Handler = c.proxies.PlainHTTP(srv)
 	}
 	if c.httpAddr != "off" && !c.insecureBehindProxy {
-		_, port, _ := net.SplitHostPort(c.addr)
-		l.HTTPAddr, l.Redirect = c.httpAddr, server.RedirectHandler(port, t.httpHandler)
+		l.HTTPAddr = c.httpAddr
+		l.Redirect = func(port string) http.Handler { return server.RedirectHandler(port, t.httpHandler) }
 	}
 	// The guard and the reloader outlive the listeners, so that uses made
 	// by requests still draining are flushed.
