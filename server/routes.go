@@ -25,6 +25,16 @@ func (s *Server) table() []route {
 		{"DELETE /api/keys/{id}", Scope(gatehouse.ScopeKeys), s.deleteKey},
 		{"POST /api/keys/{id}/revoke", Scope(gatehouse.ScopeKeys), s.revokeKey},
 		{"POST /api/keys/{id}/roll", Scope(gatehouse.ScopeKeys), s.rollKey},
+
+		// The blog: the scope check here, then the Cedar policy in blog.
+		{"GET /public/posts", Public(), s.blog.PublicList},
+		{"GET /public/posts/{id}", Public(), s.blog.PublicGet},
+		{"GET /api/posts", RW(), s.blog.List},
+		{"POST /api/posts", RW(), s.blog.Create},
+		{"GET /api/posts/{id}", RW(), s.blog.Get},
+		{"PATCH /api/posts/{id}", RW(), s.blog.Update},
+		{"DELETE /api/posts/{id}", RW(), s.blog.Delete},
+		{"POST /api/posts/{id}/publish", RW(), s.blog.Publish},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 )
@@ -25,6 +26,8 @@ type Config struct {
 	Guard *guard.Guard
 	// Keys manages API keys.
 	Keys *keyring.Service
+	// Blog serves the demo blog API.
+	Blog *blog.API
 	// Logger receives the access log and errors; nil discards them.
 	Logger *slog.Logger
 	// Proxies decides which peers' X-Forwarded-* headers are believed;
@@ -43,6 +46,7 @@ type Server struct {
 	store   gatehouse.Store
 	guard   *guard.Guard
 	keys    *keyring.Service
+	blog    *blog.API
 	log     *slog.Logger
 	proxies Proxies
 	version string
@@ -53,11 +57,11 @@ type Server struct {
 
 // New validates cfg and returns a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Guard == nil || cfg.Keys == nil {
-		return nil, errors.New("server: Store, Guard and Keys are required")
+	if cfg.Store == nil || cfg.Guard == nil || cfg.Keys == nil || cfg.Blog == nil {
+		return nil, errors.New("server: Store, Guard, Keys and Blog are required")
 	}
 	s := &Server{
-		store: cfg.Store, guard: cfg.Guard, keys: cfg.Keys, log: cfg.Logger,
+		store: cfg.Store, guard: cfg.Guard, keys: cfg.Keys, blog: cfg.Blog, log: cfg.Logger,
 		proxies: cfg.Proxies, version: cfg.Version, maxBody: cfg.MaxBodyBytes, now: cfg.Now,
 	}
 	if s.log == nil {

@@ -11,8 +11,10 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/keyring"
+	"github.com/gatehouse-dev/gatehouse/policy"
 	"github.com/gatehouse-dev/gatehouse/problem"
 	"github.com/gatehouse-dev/gatehouse/server"
 	"github.com/gatehouse-dev/gatehouse/sqlite"
@@ -51,7 +53,15 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: keys, Version: "test"})
+	authz, err := policy.New(policy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := blog.NewService(blog.Config{Store: st, Authorizer: authz})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, nil), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,8 @@ type serveConfig struct {
 	shutdownTimeout     time.Duration
 	logFormat           string
 	logLevel            string
+	policyFile          string
+	demo                bool
 
 	proxies server.Proxies // parsed from trustedProxies by validate
 }
@@ -50,6 +52,8 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Var(&c.scopes, "scope", "extra `scope` keys may carry, besides read, write, keys and admin (repeatable)")
 	fs.DurationVar(&c.keyIdleExpiry, "key-idle-expiry", 0, "keys unused for this `duration` expire on their own (0: never)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
+	fs.StringVar(&c.policyFile, "policy", "", "Cedar policy `file` for the blog, replacing the built-in one; validated at start-up")
+	fs.BoolVar(&c.demo, "demo", false, "seed demo users and posts, and print a read and a read-write key for each demo user the first time")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log `format`: text, json, or auto (text on a terminal, JSON otherwise)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 }
@@ -137,6 +141,9 @@ func cmdConfig(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if err := checkFiles(c); err != nil {
+		return err
+	}
+	if _, err := loadPolicy(c.policyFile, nil); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "configuration OK")

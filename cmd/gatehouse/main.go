@@ -49,6 +49,7 @@ func commands() []command {
 		{"users", "users add|list|set-role|disable|enable: manage users and service accounts", cmdUsers},
 		{"keys", "keys create|list|revoke|delete|roll --user USER: manage API keys", cmdKeys},
 		{"audit", "list the audit log (filters: --user, --key, --since)", cmdAudit},
+		{"policy", "policy check FILE: validate a Cedar policy without starting", cmdPolicy},
 		{"routes", "print the route table and what each route requires", cmdRoutes},
 		{"version", "print the version", cmdVersion},
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 	"github.com/gatehouse-dev/gatehouse/server"
@@ -28,6 +29,10 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if err := checkFiles(c); err != nil { // before the store is created or touched
+		return err
+	}
+	authz, err := loadPolicy(c.policyFile, log)
+	if err != nil {
 		return err
 	}
 	st, err := c.store.openMigrated(ctx)
@@ -51,8 +56,17 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	posts, err := blog.NewService(blog.Config{Store: st, Authorizer: authz, Logger: log})
+	if err != nil {
+		return err
+	}
+	if c.demo {
+		if err := seedDemo(ctx, e, st, keys); err != nil {
+			return err
+		}
+	}
 	srv, err := server.New(server.Config{
-		Store: st, Guard: g, Keys: keys, Logger: log, Proxies: c.proxies, Version: versionString(),
+		Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, log), Logger: log, Proxies: c.proxies, Version: versionString(),
 	})
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/postgres"
 	"github.com/gatehouse-dev/gatehouse/sqlite"
 )
@@ -41,6 +42,7 @@ func defaultDataDir(getenv func(string) string) string {
 // migrator is a store that can apply its schema migrations.
 type migrator interface {
 	gatehouse.Store
+	blog.PostStore
 	Migrate(ctx context.Context) ([]string, error)
 }
 
