@@ -162,5 +162,18 @@ func (a *ACME) TLSConfig() *tls.Config {
 // HTTPS). Calling it also enables HTTP-01, which is tried after
 // TLS-ALPN-01 fails.
 func (a *ACME) HTTPHandler(fallback http.Handler) http.Handler {
-	return a.m.HTTPHandler(fallback)
+	h := a.m.HTTPHandler(fallback)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// autocert checks the whitelist against r.Host as it is, port
+		// included; a CA validating on a port other than 80 would be refused.
+		if host, _, err := net.SplitHostPort(r.Host); err == nil && strings.HasPrefix(r.URL.Path, challengePath) {
+			r2 := *r
+			r2.Host = host
+			r = &r2
+		}
+		h.ServeHTTP(w, r)
+	})
 }
+
+// challengePath is where HTTP-01 challenges are answered (RFC 8555, 8.3).
+const challengePath = "/.well-known/acme-challenge/"

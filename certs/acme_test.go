@@ -110,7 +110,9 @@ func TestACMEHTTPHandlerServesTokensFromCache(t *testing.T) {
 	}{
 		{"/.well-known/acme-challenge/tok123", "gatehouse.test", 200, "tok123.thumb"},
 		{"/.well-known/acme-challenge/other", "gatehouse.test", 404, ""},
+		{"/.well-known/acme-challenge/tok123", "gatehouse.test:8080", 200, "tok123.thumb"},
 		{"/.well-known/acme-challenge/tok123", "evil.test", 403, ""},
+		{"/.well-known/acme-challenge/tok123", "evil.test:80", 403, ""},
 		{"/anything", "gatehouse.test", 200, "fallback"},
 	}
 	for _, tt := range tests {

@@ -24,10 +24,23 @@ import (
 // handshake on each with cfg, until the test ends. It returns the address.
 func serveTLS(t testing.TB, cfg *tls.Config) string {
 	t.Helper()
+	return serveTLSOn(t, listen(t), cfg)
+}
+
+// listen returns a listener on a free loopback port.
+func listen(t testing.TB) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln
+}
+
+// serveTLSOn is serveTLS on a listener the caller made, for when the port
+// must be known before the config.
+func serveTLSOn(t testing.TB, ln net.Listener, cfg *tls.Config) string {
+	t.Helper()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
@@ -51,7 +64,7 @@ func serveTLS(t testing.TB, cfg *tls.Config) string {
 // handshake dials addr with cfg and returns the connection state.
 func handshake(t testing.TB, addr string, cfg *tls.Config) (tls.ConnectionState, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	d := tls.Dialer{Config: cfg}
 	c, err := d.DialContext(ctx, "tcp", addr)
