@@ -33,18 +33,48 @@ type Listen struct {
 	Logger *slog.Logger
 	// Ready, when not nil, is called once both listeners are bound.
 	Ready func(addr, httpAddr net.Addr)
+	// Timeouts cut off slow clients; zero fields take DefaultTimeouts'.
+	Timeouts Timeouts
 }
+
+// Timeouts bound how long a connection may take over each part of its life.
+type Timeouts struct {
+	ReadHeader time.Duration // the request line and headers (slowloris)
+	Read       time.Duration // the whole request, body included
+	Write      time.Duration // from the end of the headers to the end of the response
+	Idle       time.Duration // between requests on a kept-alive connection
+}
+
+// DefaultTimeouts returns the timeouts of a Listen whose Timeouts are zero.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second}
+}
+
+func (t Timeouts) orDefault() Timeouts {
+	pick := func(v, d time.Duration) time.Duration {
+		if v > 0 {
+			return v
+		}
+		return d
+	}
+	d := DefaultTimeouts()
+	return Timeouts{pick(t.ReadHeader, d.ReadHeader), pick(t.Read, d.Read), pick(t.Write, d.Write), pick(t.Idle, d.Idle)}
+}
+
+// MaxHeaderBytes bounds a request's headers; larger ones get 431.
+const MaxHeaderBytes = 64 << 10
 
 // newHTTPServer returns an http.Server with timeouts and limits that cut
 // off slow clients (slowloris) and oversized headers.
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+func newHTTPServer(h http.Handler, t Timeouts, log *slog.Logger) *http.Server {
+	t = t.orDefault()
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
@@ -61,7 +91,7 @@ func (l Listen) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", l.Addr, err)
 	}
-	servers := []*http.Server{newHTTPServer(l.Handler, log)}
+	servers := []*http.Server{newHTTPServer(l.Handler, l.Timeouts, log)}
 	listeners := []net.Listener{ln}
 	var httpAddr net.Addr
 	if l.HTTPAddr != "" {
@@ -71,7 +101,7 @@ func (l Listen) Run(ctx context.Context) error {
 			return fmt.Errorf("listen on %s: %w", l.HTTPAddr, err)
 		}
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		servers = append(servers, newHTTPServer(l.Redirect(port), log))
+		servers = append(servers, newHTTPServer(l.Redirect(port), l.Timeouts, log))
 		listeners = append(listeners, hln)
 		httpAddr = hln.Addr()
 	}
