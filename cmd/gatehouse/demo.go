@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/blog"
@@ -25,11 +26,22 @@ func seedDemo(ctx context.Context, e env, st migrator, keys *keyring.Service) er
 	return nil
 }
 
+// demoVar is the shell variable a demo key is printed as: EDITOR_READ for
+// the editor's read key, AUTHOR_RW for the author's read-write key.
+func demoVar(u *gatehouse.User, label string) string {
+	name := strings.ToUpper(string(u.Role))
+	if strings.HasSuffix(label, "read-write") {
+		return name + "_RW"
+	}
+	return name + "_READ"
+}
+
 func demoKeys(ctx context.Context, e env, keys *keyring.Service, u *gatehouse.User) error {
 	existing, err := keys.List(ctx, u.ID)
 	if err != nil || len(existing) > 0 {
 		return err
 	}
+	fmt.Fprintf(e.stdout, "# demo keys of %s, shown this once:\n", u.Email)
 	for _, k := range []struct {
 		label  string
 		scopes []string
@@ -41,7 +53,7 @@ func demoKeys(ctx context.Context, e env, keys *keyring.Service, u *gatehouse.Us
 		if err != nil {
 			return fmt.Errorf("demo key for %s: %w", u.Email, err)
 		}
-		fmt.Fprintf(e.stdout, "demo key %-22s %-16s %s\n", u.Email, k.label, c.Secret)
+		fmt.Fprintf(e.stdout, "%s=%s\n", demoVar(u, k.label), c.Secret)
 	}
 	return nil
 }
