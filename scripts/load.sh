@@ -21,7 +21,7 @@ until grep -q 'try: curl' "$dir/out" 2>/dev/null; do
   sleep 0.1
 done
 "$dir/gatehouse" users add --service load --role reader >/dev/null
-key=$("$dir/gatehouse" keys create --user load --label load --scope read)
+key=$("$dir/gatehouse" keys create --user load --label load --scope read 2>/dev/null)
 
 for target in healthz api/me; do
   echo "== /$target, ${secs}s, $conns connections"
