@@ -16,8 +16,8 @@ type req struct {
 	List   []any          `json:"list,omitempty"`
 }
 
-// TestStrictRefusesWhatEncodingJSONAccepts: each case is one that plain
-// encoding/json decodes without complaint.
+// TestStrictRefusesWhatEncodingJSONAccepts: duplicates, trailing data and
+// invalid UTF-8 all pass json.Unmarshal or Decoder.Decode unremarked.
 func TestStrictRefusesWhatEncodingJSONAccepts(t *testing.T) {
 	tests := []struct{ name, body string }{
 		{"duplicate name", `{"label":"a","label":"b"}`},
@@ -29,10 +29,6 @@ func TestStrictRefusesWhatEncodingJSONAccepts(t *testing.T) {
 		{"unknown field", `{"label":"a","admin":true}`},
 	}
 	for _, tt := range tests {
-		var plain req
-		if json.Unmarshal([]byte(strings.Fields(tt.body)[0]), &plain) != nil && tt.name != "trailing garbage" {
-			t.Logf("%s: encoding/json refuses it too", tt.name)
-		}
 		var v req
 		err := jsonbody.Strict([]byte(tt.body), &v)
 		if gatehouse.ErrorCode(err) != gatehouse.CodeInvalid {
