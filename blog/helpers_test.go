@@ -1,20 +1,15 @@
 package blog_test
 
 import (
-	"context"
 	"crypto/rand"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/blog"
+	"github.com/gatehouse-dev/gatehouse/internal/pgtest"
 	"github.com/gatehouse-dev/gatehouse/policy"
-	"github.com/gatehouse-dev/gatehouse/postgres"
 	"github.com/gatehouse-dev/gatehouse/sqlite"
-	"github.com/jackc/pgx/v5"
 )
 
 // store is what the blog needs of a backend.
@@ -29,7 +24,7 @@ var backends = []struct {
 	open func(testing.TB) store
 }{
 	{"sqlite", func(tb testing.TB) store { return openSQLite(tb) }},
-	{"postgres", func(tb testing.TB) store { return openPostgres(tb) }},
+	{"postgres", func(tb testing.TB) store { return pgtest.Open(tb) }},
 }
 
 // openSQLite opens and migrates a new SQLite file in tb.TempDir().
@@ -44,45 +39,6 @@ func openSQLite(tb testing.TB) *sqlite.Store {
 		tb.Fatal(err)
 	}
 	return s
-}
-
-// openPostgres opens and migrates a store in a new schema that tb.Cleanup
-// drops. Without GATEHOUSE_TEST_POSTGRES the test is skipped, or fails
-// when CI=true, where a skip would hide the backend.
-func openPostgres(tb testing.TB) *postgres.Store {
-	tb.Helper()
-	dsn := os.Getenv("GATEHOUSE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal("GATEHOUSE_TEST_POSTGRES is not set, and CI=true: the PostgreSQL tests must run in CI")
-		}
-		tb.Skip("GATEHOUSE_TEST_POSTGRES is not set: skipping the PostgreSQL tests (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	schema := "blog_test_" + strings.ToLower(rand.Text()[:12])
-	tb.Cleanup(func() { dropSchema(tb, dsn, schema) })
-	s, err := postgres.Open(tb.Context(), dsn, postgres.Config{Schema: schema})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(tb.Context()); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
-func dropSchema(tb testing.TB, dsn, schema string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Errorf("drop schema %s: %v", schema, err)
-		return
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-		tb.Errorf("drop schema %s: %v", schema, err)
-	}
 }
 
 // newService returns a Service over s with the embedded policy.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/internal/pgtest"
 )
 
 func BenchmarkVerifyCacheHit(b *testing.B) {
@@ -43,7 +44,7 @@ func benchmarkMiss(b *testing.B, e *env) {
 func BenchmarkVerifyCacheMissSQLite(b *testing.B) { benchmarkMiss(b, newEnv(b, nil)) }
 
 func BenchmarkVerifyCacheMissPostgres(b *testing.B) {
-	benchmarkMiss(b, newEnvOn(b, openPostgres(b, postgresSchema(b)), "", nil))
+	benchmarkMiss(b, newEnvOn(b, pgtest.Open(b), "", nil))
 }
 
 // trivial is the handler behind the guard in the request benchmarks.

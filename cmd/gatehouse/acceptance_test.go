@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/pgtest"
 )
 
 // get calls path on s with the given Authorization header value.
@@ -90,7 +92,7 @@ func TestNewcomerTour(t *testing.T) {
 // TestTwoServersSharePostgres: a revocation made through one server
 // reaches another server on the same PostgreSQL database within a second.
 func TestTwoServersSharePostgres(t *testing.T) {
-	dsn := opPostgres(t)
+	dsn := pgtest.URL(t)
 	getenvA, dirA := testEnv(t, map[string]string{"GATEHOUSE_DATABASE": dsn})
 	getenvB, _ := testEnv(t, map[string]string{"GATEHOUSE_DATABASE": dsn})
 	a, b := startServe(t, getenvA), startServe(t, getenvB)

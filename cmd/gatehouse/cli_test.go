@@ -3,19 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
-	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // opCLI runs the operator commands against a data directory of its own.
@@ -104,47 +98,4 @@ func (c *opCLI) unchanged(name string, before map[string]any, users ...string) {
 // isUsageError reports whether err makes the command exit with status 2.
 func isUsageError(err error) bool {
 	return exitCode(err) == 2 && !errors.Is(err, flag.ErrHelp)
-}
-
-// opPostgres returns the URL of the test PostgreSQL database with a new,
-// empty schema as its search_path; the schema is dropped afterwards.
-// Without GATEHOUSE_TEST_POSTGRES the test is skipped, or fails when
-// CI=true.
-func opPostgres(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("GATEHOUSE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("GATEHOUSE_TEST_POSTGRES is not set, and CI=true: the PostgreSQL tests must run in CI")
-		}
-		t.Skip("GATEHOUSE_TEST_POSTGRES is not set: skipping the PostgreSQL tests (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	schema := "gh_cli_" + strings.ToLower(rand.Text()[:12])
-	exec := func(sql string) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

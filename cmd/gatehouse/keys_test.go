@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/apikey"
+	"github.com/gatehouse-dev/gatehouse/internal/pgtest"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 )
 
@@ -21,7 +22,7 @@ func TestOperatorWalkthrough(t *testing.T) {
 // by --database as an operator would.
 func TestOperatorWalkthroughPostgres(t *testing.T) {
 	c := newOpCLI(t)
-	c.vars["GATEHOUSE_DATABASE"] = opPostgres(t)
+	c.vars["GATEHOUSE_DATABASE"] = pgtest.URL(t)
 	walkthrough(t, c)
 	if _, err := os.Stat(c.dbPath()); !os.IsNotExist(err) {
 		t.Errorf("a SQLite database was made instead: %v", err)
