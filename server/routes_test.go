@@ -121,3 +121,17 @@ func TestDotSegmentsRedirectNotBypass(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteHeadersIgnored: X-Original-URL and X-Rewrite-URL, honoured by
+// some proxies and frameworks, never change which route decides.
+func TestRewriteHeadersIgnored(t *testing.T) {
+	h := newHarness(t)
+	for _, hdr := range []string{"X-Original-URL", "X-Rewrite-URL", "X-Forwarded-Prefix"} {
+		if r := h.do("GET", "/api/keys", "", hdr, "/healthz"); r.status != 401 {
+			t.Errorf("%s: /healthz on a protected route: %d, want 401", hdr, r.status)
+		}
+		if r := h.do("GET", "/healthz", "", hdr, "/api/keys"); r.status != 200 || !strings.Contains(string(r.body), `"ok"`) {
+			t.Errorf("%s: /api/keys on a public route: %d %s", hdr, r.status, r.body)
+		}
+	}
+}
