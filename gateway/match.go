@@ -1,0 +1,216 @@
+package gateway
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse"
+)
+
+// Reserved lists the paths the gateway serves itself, ahead of every
+// rule: a prefix when it ends in "/", else one path. No rule may name them.
+func Reserved() []string {
+	return []string{"/.gatehouse/", "/auth/", JWKSPath}
+}
+
+// JWKSPath is where the keys that sign identity assertions are published.
+const JWKSPath = "/.well-known/jwks.json"
+
+// isReserved reports whether a request path is served by the gateway.
+func isReserved(p string) bool {
+	return strings.HasPrefix(p, "/.gatehouse/") || strings.HasPrefix(p, "/auth/") || p == JWKSPath
+}
+
+// CheckPath returns a CodeInvalid error unless p, an escaped request path,
+// is canonical: it starts with "/", has no empty, "." or ".." segment, no
+// backslash, ';' or control character, and no percent-encoding of a
+// character that needs none (letters, digits, "-._~"), of a separator or
+// delimiter ("/", "\", ";", "?", "#"), of "%" itself or of a control
+// character. Such paths are refused, never "fixed": an upstream that
+// decoded or cleaned them differently would see another path than the one
+// the rules decided on.
+func CheckPath(p string) error {
+	if p == "" || p[0] != '/' {
+		return invalidPath("The path must start with '/'.")
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c <= ' ' || c >= 0x7f || c == '\\' || c == ';' || c == '?' || c == '#':
+			return invalidPath("The path contains a control character, a space, '\\', ';', '?', '#' or an unencoded non-ASCII byte.")
+		case c == '%':
+			if i+2 >= len(p) || !ishex(p[i+1]) || !ishex(p[i+2]) {
+				return invalidPath("The path contains a malformed percent-encoding.")
+			}
+			if forbiddenEscape(unhex(p[i+1])<<4 | unhex(p[i+2])) {
+				return invalidPath("The path contains an encoded separator, dot, letter, '%' or control character.")
+			}
+			i += 2
+		case c == '/':
+			if err := checkSegment(p[i+1:]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkSegment refuses an empty (but not final), "." or ".." segment at
+// the start of rest.
+func checkSegment(rest string) error {
+	seg, _, more := strings.Cut(rest, "/")
+	if seg == "." || seg == ".." || (seg == "" && more) {
+		return invalidPath("The path contains an empty, '.' or '..' segment.")
+	}
+	return nil
+}
+
+func invalidPath(msg string) error { return gatehouse.Errorf(gatehouse.CodeInvalid, "%s", msg) }
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
+// forbiddenEscape reports whether the byte b may not appear percent-encoded.
+func forbiddenEscape(b byte) bool {
+	switch {
+	case b < 0x20 || b == 0x7f:
+		return true
+	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~/\\;?#%", b) >= 0
+}
+
+// matcher finds a request's rule with an http.ServeMux, which is used only
+// for its pattern grammar, precedence and conflict checks: it serves nothing.
+type matcher struct {
+	mux *http.ServeMux
+}
+
+// ruleRef is what the matcher's mux holds for a rule.
+type ruleRef struct{ rule *Rule }
+
+// ServeHTTP is never called: the mux only matches.
+func (ruleRef) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
+
+func (m *matcher) build(rules []*Rule) error {
+	m.mux = http.NewServeMux()
+	for _, r := range rules {
+		if err := register(m.mux, r); err != nil {
+			msg := registeredAt.ReplaceAllString(err.Error(), "")
+			return fmt.Errorf("line %d: %s", r.Line, strings.ReplaceAll(msg, ":\n", ": "))
+		}
+	}
+	return nil
+}
+
+// register adds r to mux, turning the mux's panic on a bad or conflicting
+// pattern into an error.
+func register(mux *http.ServeMux, r *Rule) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%v", v)
+		}
+	}()
+	mux.Handle(r.Pattern, ruleRef{r})
+	return nil
+}
+
+// match returns the rule that decides r, or nil. r's path must have passed
+// CheckPath; the host is matched without regard to case, and the path too
+// when the table folds case.
+func (t *Table) match(r *http.Request) *Rule {
+	mr := r
+	lowerHost := strings.ToLower(r.Host)
+	if t.FoldCase || lowerHost != r.Host {
+		c := *r
+		u := *r.URL
+		if t.FoldCase {
+			u.Path, u.RawPath = strings.ToLower(u.Path), strings.ToLower(u.RawPath)
+		}
+		c.URL, c.Host = &u, lowerHost
+		mr = &c
+	}
+	h, _ := t.matcher.mux.Handler(mr)
+	if ref, ok := h.(ruleRef); ok {
+		return ref.rule
+	}
+	return nil // no rule, or one the mux would redirect to ("/x" for "/x/")
+}
+
+// Explanation says who decides a request and how.
+type Explanation struct {
+	Reserved bool  // served by the gateway itself
+	Invalid  error // refused with 400 before any rule is consulted
+	Rule     *Rule // the deciding rule; nil with neither of the above: denied
+	Upstream *Upstream
+}
+
+// classify is the gateway's decision on r, before authentication.
+func (t *Table) classify(r *http.Request) Explanation {
+	if r.Method == http.MethodConnect {
+		return Explanation{Invalid: gatehouse.Errorf(gatehouse.CodeInvalid, "CONNECT is not forwarded.")}
+	}
+	p := r.URL.EscapedPath()
+	if err := CheckPath(p); err != nil {
+		return Explanation{Invalid: err}
+	}
+	if isReserved(p) {
+		return Explanation{Reserved: true}
+	}
+	rule := t.match(r)
+	if rule == nil {
+		return Explanation{}
+	}
+	return Explanation{Rule: rule, Upstream: t.Upstreams[rule.Upstream]}
+}
+
+// Explain parses a request line the way the server does ("GET",
+// "/some/path?q=1", with host as its Host header) and says which rule
+// decides it and why.
+func (t *Table) Explain(method, target, host string) (Explanation, error) {
+	if host == "" {
+		host = "localhost"
+	}
+	raw := method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n"
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
+	if err != nil {
+		return Explanation{}, fmt.Errorf("gateway: not a request line: %q %q: %w", method, target, err)
+	}
+	if strings.ContainsAny(method+host, " \r\n") || strings.ContainsAny(target, " \r\n") {
+		return Explanation{}, errors.New("gateway: method, target and host may not contain spaces or line breaks")
+	}
+	return t.classify(r), nil
+}
+
+// String says in words what happens to the request.
+func (e Explanation) String() string {
+	switch {
+	case e.Invalid != nil:
+		return "refused with 400 before any rule: " + gatehouse.ErrorMessage(e.Invalid)
+	case e.Reserved:
+		return "served by the gateway itself (reserved path)"
+	case e.Rule == nil:
+		return "no rule matches: denied (401 without a credential, 403 with one)"
+	case e.Rule.Access == AccessDeny:
+		return fmt.Sprintf("rule at line %d %q decides: %s", e.Rule.Line, e.Rule.Pattern, e.Rule.Describe())
+	}
+	return fmt.Sprintf("rule at line %d %q decides: %s; forwarded to upstream %s (%s)",
+		e.Rule.Line, e.Rule.Pattern, e.Rule.Describe(), e.Upstream.Name, e.Upstream.URL)
+}

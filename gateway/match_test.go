@@ -1,0 +1,144 @@
+package gateway_test
+
+import (
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/gateway"
+)
+
+// TestExplain checks which rule decides each request, including the
+// public-route matching traps: a public "GET /healthz" does not make
+// POST /healthz, /healthz/, /healthzx or /api/x?/healthz public.
+func TestExplain(t *testing.T) {
+	tab := mustParse(t, sampleRoutes)
+	tests := []struct {
+		method, target, host string
+		want                 string // the deciding rule's line, "none", "reserved" or "400"
+	}{
+		{"GET", "/healthz", "", "6"},
+		{"HEAD", "/healthz", "", "6"},
+		{"POST", "/healthz", "", "none"},
+		{"GET", "/healthz/", "", "none"},
+		{"GET", "/healthzx", "", "none"},
+		{"GET", "/healthz?x=1", "", "6"},
+		{"GET", "/api/x?/healthz", "", "12"},
+		{"GET", "/api/x%23/healthz", "", "400"},
+		{"GET", "/public/", "", "8"},
+		{"GET", "/public", "", "none"}, // the mux would redirect; the gateway denies
+		{"GET", "/public/a/b", "", "8"},
+		{"POST", "/public/a", "", "none"},
+		{"GET", "/public/internal/x", "", "10"},
+		{"GET", "/public/%69nternal/x", "", "400"},
+		{"GET", "/public/Internal/x", "", "8"}, // case matters unless fold_case
+		{"GET", "/api/admin/users", "", "14"},
+		// Not "/api/" (authenticated only): an upstream that ignores the
+		// trailing slash would serve its admin page to any key.
+		{"GET", "/api/admin", "", "none"},
+		{"GET", "/API/admin/users", "", "none"},
+		{"POST", "/api/posts/7/publish", "", "16"},
+		{"GET", "/api/posts/7/publish", "", "12"},
+		{"GET", "/x", "billing.example.com", "18"},
+		{"GET", "/x", "BILLING.example.com:8443", "18"},
+		{"GET", "/api/x", "other.example.com", "12"},
+		{"GET", "/.gatehouse/health", "", "reserved"},
+		{"GET", "/.well-known/jwks.json", "", "reserved"},
+		{"POST", "/auth/login", "", "reserved"},
+		{"GET", "/public//x", "", "400"},
+		{"GET", "/public/./x", "", "400"},
+		{"GET", "/public/../api/admin/", "", "400"},
+		{"GET", "/public/%2e%2e/api/admin/", "", "400"},
+		{"GET", "/public/..%2fapi/admin/", "", "400"},
+		{"GET", "/public;x=1/", "", "400"},
+		{"GET", "/public/x;/../../api/admin/", "", "400"},
+		{"GET", "/public/%5c..%5capi", "", "400"},
+		{"GET", "/public/%00", "", "400"},
+		{"GET", "/public/%252e%252e/", "", "400"},
+		{"GET", "/public/caf%C3%A9", "", "8"},
+		{"GET", "*", "", "400"},
+		{"CONNECT", "/public/", "", "400"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.target+" "+tt.host, func(t *testing.T) {
+			e, err := tab.Explain(tt.method, tt.target, tt.host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := "none"
+			switch {
+			case e.Invalid != nil:
+				got = "400"
+			case e.Reserved:
+				got = "reserved"
+			case e.Rule != nil:
+				got = strconv.Itoa(e.Rule.Line)
+			}
+			if got != tt.want {
+				t.Errorf("decided by %s, want %s (%s)", got, tt.want, e)
+			}
+		})
+	}
+}
+
+func TestExplainFoldCase(t *testing.T) {
+	tab := mustParse(t, "fold_case: true\n"+strings.SplitN(sampleRoutes, "routes:\n", 2)[0]+"routes:\n"+
+		"  - pattern: /\n    access: public\n  - pattern: /api/admin/\n    scopes: [admin]\n")
+	for _, target := range []string{"/api/admin/x", "/API/Admin/x", "/Api/ADMIN/"} {
+		e, _ := tab.Explain("GET", target, "")
+		if e.Rule == nil || e.Rule.Pattern != "/api/admin/" {
+			t.Errorf("%s decided by %v, want /api/admin/", target, e)
+		}
+	}
+}
+
+func TestExplainString(t *testing.T) {
+	tab := mustParse(t, sampleRoutes)
+	tests := []struct{ method, target, want string }{
+		{"GET", "/api/admin/x", `rule at line 14 "/api/admin/" decides: authenticated, scopes: admin; forwarded to upstream default (http://127.0.0.1:9)`},
+		{"GET", "/nothing", "no rule matches: denied (401 without a credential, 403 with one)"},
+		{"GET", "/public/internal/", `rule at line 10 "GET /public/internal/" decides: deny`},
+		{"GET", "/a//b", "refused with 400 before any rule"},
+		{"GET", "/auth/x", "served by the gateway itself"},
+	}
+	for _, tt := range tests {
+		e, err := tab.Explain(tt.method, tt.target, "")
+		if err != nil || !strings.HasPrefix(e.String(), tt.want) {
+			t.Errorf("%s %s: %q, %v; want %q", tt.method, tt.target, e, err, tt.want)
+		}
+	}
+	if _, err := tab.Explain("GET", "/a b", ""); err == nil {
+		t.Error("a target with a space was accepted")
+	}
+}
+
+// FuzzCheckPath: a path CheckPath accepts is its own canonical form, both
+// as sent and once decoded, and decoding adds no separator.
+func FuzzCheckPath(f *testing.F) {
+	for _, s := range []string{"/", "/a/b/", "/a%20b", "/%2e%2e/", "/a//b", "/a/./b", "/caf%C3%A9", "/%41", "/a;b", "/..%2f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if gateway.CheckPath(p) != nil {
+			return
+		}
+		dec, err := url.PathUnescape(p)
+		if err != nil {
+			t.Fatalf("accepted %q, which does not decode: %v", p, err)
+		}
+		if strings.Count(dec, "/") != strings.Count(p, "/") {
+			t.Fatalf("accepted %q, which decodes to another number of segments: %q", p, dec)
+		}
+		for _, s := range []string{p, dec} {
+			clean := path.Clean(s)
+			if clean != s && clean+"/" != s {
+				t.Fatalf("accepted %q, which cleans to %q", s, clean)
+			}
+		}
+		if strings.ContainsAny(dec, "\\;?#\x00") {
+			t.Fatalf("accepted %q, which decodes to %q", p, dec)
+		}
+	})
+}
