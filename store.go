@@ -86,6 +86,8 @@ type CertCache interface {
 type Store interface {
 	UserStore
 	KeyStore
+	SessionStore
+	LoginStore
 	AuditStore
 	ChangeFeed
 	CertCache

@@ -71,7 +71,8 @@ type Store struct {
 	done      chan struct{} // closed by Close; stops watchers
 	closeOnce sync.Once
 
-	keyQuery atomic.Pointer[sql.Stmt] // Key's statement, prepared on first use
+	keyQuery     atomic.Pointer[sql.Stmt] // Key's statement, prepared on first use
+	sessionQuery atomic.Pointer[sql.Stmt] // SessionByHash's statement, prepared on first use
 
 	mu   sync.Mutex
 	wake chan struct{} // closed and replaced when this Store records a change
@@ -172,8 +173,10 @@ func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
-		if st := s.keyQuery.Load(); st != nil {
-			err = st.Close()
+		for _, p := range []*atomic.Pointer[sql.Stmt]{&s.keyQuery, &s.sessionQuery} {
+			if st := p.Load(); st != nil {
+				err = errors.Join(err, st.Close())
+			}
 		}
 		for _, db := range []*sql.DB{s.r, s.w} {
 			if db != nil {

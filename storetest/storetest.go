@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, open) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
 	t.Run("TouchKeys", func(t *testing.T) { testTouchKeys(t, open) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, open) })
 	t.Run("CertCache", func(t *testing.T) { testCertCache(t, open) })
