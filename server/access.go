@@ -6,12 +6,15 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/console"
 	"github.com/gatehouse-dev/gatehouse/guard"
+	"github.com/gatehouse-dev/gatehouse/problem"
 )
 
 // Access is what a route requires of its caller.
 type Access struct {
 	public bool
+	page   bool            // a console page: a browser session, see Page
 	rw     bool            // read for safe methods, write for the rest
 	scope  gatehouse.Scope // a named scope; "" with !public && !rw: authenticated only
 }
@@ -28,11 +31,24 @@ func RW() Access { return Access{rw: true} }
 // Scope routes need the named scope.
 func Scope(s gatehouse.Scope) Access { return Access{scope: s} }
 
+// Page routes are console pages: they need a browser session (a request
+// authenticated by an API key is refused with 403), and an anonymous
+// visitor is sent to sign in at / (303) rather than answered 401.
+func Page() Access { return Access{page: true} }
+
+// PageScope routes are console pages whose session must also hold the
+// named scope, as the API route doing the same would require.
+func PageScope(s gatehouse.Scope) Access { return Access{page: true, scope: s} }
+
 // String describes the access for "gatehouse routes".
 func (a Access) String() string {
 	switch {
 	case a.public:
 		return "public"
+	case a.page && a.scope != "":
+		return "console page: session, scope " + string(a.scope)
+	case a.page:
+		return "console page: session"
 	case a.rw:
 		return "authenticated, scope read (safe methods) or write"
 	case a.scope != "":
@@ -55,6 +71,12 @@ func (a Access) needs(method string) gatehouse.Scope {
 func (a Access) wrap(g *guard.Guard, pattern string, h http.Handler) http.Handler {
 	if a.public {
 		return h
+	}
+	if a.page {
+		if a.scope != "" {
+			h = g.Require(a.scope, h)
+		}
+		return sessionPage(h)
 	}
 	method, _, ok := strings.Cut(pattern, " ")
 	if !ok && a.rw {
@@ -84,7 +106,7 @@ type RouteInfo struct {
 // order it is declared.
 func Routes() []RouteInfo {
 	var out []RouteInfo
-	for _, rt := range (&Server{}).table() {
+	for _, rt := range (&Server{console: new(console.Console)}).table() {
 		out = append(out, RouteInfo{Pattern: rt.pattern, Access: rt.access.String()})
 	}
 	return append(out,
@@ -100,4 +122,23 @@ func FormatRoutes(rs []RouteInfo) string {
 		fmt.Fprintf(&b, "%-36s %s\n", r.Pattern, r.Access)
 	}
 	return b.String()
+}
+
+// sessionPage passes to next only requests authenticated by a browser
+// session. Anonymous visitors are redirected to the sign-in page; a key
+// gets 403, since the console's forms are for browsers and the /api/
+// routes serve keys.
+func sessionPage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := gatehouse.PrincipalFrom(r.Context())
+		switch {
+		case !ok:
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+		case p.Method != gatehouse.MethodSession:
+			problem.Write(w, r, nil, gatehouse.Errorf(gatehouse.CodeForbidden,
+				"Console pages need a browser session; API keys work on the /api/ routes."))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
 }

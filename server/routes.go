@@ -13,9 +13,10 @@ import (
 // callers get 401 under /api/ (real routes and missing ones look alike) and
 // 404 elsewhere.
 func (s *Server) table() []route {
-	return []route{
+	return append([]route{
 		{"GET /healthz", Public(), s.healthz},
 		{"GET /readyz", Public(), s.readyz},
+		{"GET /openapi.json", Public(), s.openapi},
 
 		{"GET /api/me", Auth(), s.me},
 
@@ -35,6 +36,35 @@ func (s *Server) table() []route {
 		{"PATCH /api/posts/{id}", RW(), s.blog.Update},
 		{"DELETE /api/posts/{id}", RW(), s.blog.Delete},
 		{"POST /api/posts/{id}/publish", RW(), s.blog.Publish},
+	}, s.consoleRoutes()...)
+}
+
+// consoleRoutes are the web console's pages (package console), when the
+// server has one. Pages need a browser session, and the scope the API
+// route doing the same needs; every change is a POST, which the console
+// checks against cross-origin requests.
+func (s *Server) consoleRoutes() []route {
+	c := s.console
+	if c == nil {
+		return nil
+	}
+	return []route{
+		{"GET /{$}", Public(), c.Home},
+		{"GET /assets/{file}", Public(), c.Asset},
+		{"GET /keys", PageScope(gatehouse.ScopeKeys), c.Keys},
+		{"POST /keys", PageScope(gatehouse.ScopeKeys), c.CreateKey},
+		{"GET /keys/{id}", PageScope(gatehouse.ScopeKeys), c.Key},
+		{"GET /keys/{id}/revoke", PageScope(gatehouse.ScopeKeys), c.ConfirmRevoke},
+		{"POST /keys/{id}/revoke", PageScope(gatehouse.ScopeKeys), c.Revoke},
+		{"GET /keys/{id}/roll", PageScope(gatehouse.ScopeKeys), c.ConfirmRoll},
+		{"POST /keys/{id}/roll", PageScope(gatehouse.ScopeKeys), c.Roll},
+		{"GET /sessions", Page(), c.Sessions},
+		{"POST /sessions/{id}/end", Page(), c.EndSession},
+		{"POST /sessions/end-all", Page(), c.EndAllSessions},
+		{"GET /posts", PageScope(gatehouse.ScopeRead), c.Posts},
+		{"GET /posts/{id}/edit", PageScope(gatehouse.ScopeWrite), c.EditPost},
+		{"POST /posts/{id}", PageScope(gatehouse.ScopeWrite), c.UpdatePost},
+		{"GET /audit", Page(), c.Audit},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/blog"
+	"github.com/gatehouse-dev/gatehouse/console"
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 )
@@ -28,6 +29,8 @@ type Config struct {
 	Keys *keyring.Service
 	// Blog serves the demo blog API.
 	Blog *blog.API
+	// Console serves the web console's pages; nil leaves them out.
+	Console *console.Console
 	// Logger receives the access log and errors; nil discards them.
 	Logger *slog.Logger
 	// Proxies decides which peers' X-Forwarded-* headers are believed;
@@ -47,6 +50,7 @@ type Server struct {
 	guard   *guard.Guard
 	keys    *keyring.Service
 	blog    *blog.API
+	console *console.Console
 	log     *slog.Logger
 	proxies Proxies
 	version string
@@ -61,7 +65,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: Store, Guard, Keys and Blog are required")
 	}
 	s := &Server{
-		store: cfg.Store, guard: cfg.Guard, keys: cfg.Keys, blog: cfg.Blog, log: cfg.Logger,
+		store: cfg.Store, guard: cfg.Guard, keys: cfg.Keys, blog: cfg.Blog, console: cfg.Console, log: cfg.Logger,
 		proxies: cfg.Proxies, version: cfg.Version, maxBody: cfg.MaxBodyBytes, now: cfg.Now,
 	}
 	if s.log == nil {

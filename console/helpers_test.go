@@ -1,0 +1,214 @@
+package console_test
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/blog"
+	"github.com/gatehouse-dev/gatehouse/console"
+	"github.com/gatehouse-dev/gatehouse/guard"
+	"github.com/gatehouse-dev/gatehouse/keyring"
+	"github.com/gatehouse-dev/gatehouse/policy"
+	"github.com/gatehouse-dev/gatehouse/server"
+	"github.com/gatehouse-dev/gatehouse/sqlite"
+)
+
+// harness is the whole server with its console, over TLS on loopback, on
+// a real SQLite file.
+type harness struct {
+	t        *testing.T
+	url      string
+	server   *httptest.Server
+	client   *http.Client
+	store    *sqlite.Store
+	keys     *keyring.Service
+	posts    *blog.Service
+	sessions *sessions
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"), sqlite.Config{CreateIfMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, store: st}
+	h.sessions = newSessions(t, st)
+	g, err := guard.New(guard.Config{Store: st, Sessions: h.sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { g.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h.keys, err = keyring.New(keyring.Config{Store: st, Invalidator: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authz, err := policy.New(policy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.posts, err = blog.NewService(blog.Config{Store: st, Authorizer: authz})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := console.New(console.Config{
+		Keys: h.keys, Posts: h.posts, Policy: authz, Audit: st, Users: st, Sessions: h.sessions,
+		Providers: []console.Provider{{Name: "dev", DisplayName: "Development provider", LoginURL: "/auth/login?provider=dev"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: h.keys, Blog: blog.NewAPI(h.posts, nil), Console: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.server = httptest.NewTLSServer(srv)
+	t.Cleanup(h.server.Close)
+	h.url = h.server.URL
+	h.client = h.server.Client()
+	h.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return h
+}
+
+// user creates a person with role r.
+func (h *harness) user(r gatehouse.Role) *gatehouse.User {
+	h.t.Helper()
+	name := string(r) + "-" + strings.ToLower(rand.Text()[:6])
+	u := &gatehouse.User{Issuer: "https://idp.test", Subject: name, Kind: gatehouse.KindPerson,
+		Email: name + "@example.com", Name: name, Role: r}
+	if err := h.store.CreateUser(h.t.Context(), u); err != nil {
+		h.t.Fatal(err)
+	}
+	return u
+}
+
+// key creates a key for u and returns its secret.
+func (h *harness) key(u *gatehouse.User, label string, scopes ...string) (string, *gatehouse.APIKey) {
+	h.t.Helper()
+	c, err := h.keys.Create(h.t.Context(), keyring.Actor{UserID: u.ID}, u.ID, keyring.CreateRequest{Label: label, Scopes: scopes})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c.Secret, c.Key
+}
+
+// reply is a response, read whole.
+type reply struct {
+	status int
+	header http.Header
+	body   string
+	cookies []*http.Cookie
+}
+
+// browser is one signed-in browser: the session cookie it sends.
+type browser struct {
+	h      *harness
+	cookie *http.Cookie // nil: signed out
+	ua     string
+}
+
+// signIn starts a session for u and returns a browser holding its cookie.
+func (h *harness) signIn(u *gatehouse.User) *browser {
+	h.t.Helper()
+	b := &browser{h: h, ua: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36"}
+	b.cookie = h.sessions.start(h.t, u, b.ua)
+	return b
+}
+
+// anonymous returns a browser without a session.
+func (h *harness) anonymous() *browser { return &browser{h: h} }
+
+// get fetches path as a same-origin navigation would.
+func (b *browser) get(path string) reply {
+	b.h.t.Helper()
+	return b.do(http.MethodGet, path, nil, "Sec-Fetch-Site", "none")
+}
+
+// post submits a form as a same-origin page would.
+func (b *browser) post(path string, form url.Values) reply {
+	b.h.t.Helper()
+	return b.do(http.MethodPost, path, form, "Sec-Fetch-Site", "same-origin", "Origin", b.h.url)
+}
+
+// do sends a request with the browser's cookie; hdr is pairs of header
+// names and values.
+func (b *browser) do(method, path string, form url.Values, hdr ...string) reply {
+	b.h.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.h.url+path, body)
+	if err != nil {
+		b.h.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if b.cookie != nil {
+		req.AddCookie(b.cookie)
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return b.h.send(req)
+}
+
+func (h *harness) send(req *http.Request) reply {
+	h.t.Helper()
+	resp, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: string(data), cookies: resp.Cookies()}
+}
+
+// withKey calls the API with an API key.
+func (h *harness) withKey(method, path, key string) reply {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "apikey "+key)
+	return h.send(req)
+}
+
+// secretRE matches a key's full text.
+var secretRE = regexp.MustCompile(`gatehouse_[a-z2-7]{16}_[a-z2-7]{59}`)
+
+// secrets returns the key texts in a page.
+func secrets(body string) []string { return secretRE.FindAllString(body, -1) }
+
+// mustStatus fails unless r has the status.
+func (r reply) mustStatus(t *testing.T, want int) reply {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("status %d, want %d; body:\n%s", r.status, want, r.body)
+	}
+	return r
+}

@@ -1,0 +1,156 @@
+package console
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/problem"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// view is what every page template receives.
+type view struct {
+	Title     string
+	Nav       string               // the nav entry to mark as current
+	User      *gatehouse.Principal // nil when signed out
+	LogoutURL string
+	Script    bool              // the page uses copy.js
+	Assets    map[string]string // asset name -> versioned URL
+	Data      any
+}
+
+var funcs = template.FuncMap{
+	"when":   when,
+	"iso":    iso,
+	"scopes": func(ss []string) string { return joinOr(ss, "none") },
+}
+
+// when formats t for people, in UTC; the zero time is a dash.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// iso formats t for a <time datetime> attribute.
+func iso(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func joinOr(ss []string, none string) string {
+	if len(ss) == 0 {
+		return none
+	}
+	var b bytes.Buffer
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// parsePages parses each page template together with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, fmt.Errorf("console: parse layout: %w", err)
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("console: list templates: %w", err)
+	}
+	pages := make(map[string]*template.Template, len(names))
+	for _, n := range names {
+		name := path.Base(n)
+		if name == "layout.html" || name == "partials.html" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("console: parse %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes the page name with data. The page is rendered into a
+// buffer first, so that a template error is a clean 500, not half a page.
+// Every page is personal, so none is stored by any cache.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	t, ok := c.pages[name]
+	if !ok {
+		c.fail(w, r, fmt.Errorf("console: no page %s", name))
+		return
+	}
+	v.LogoutURL, v.Assets = c.logoutURL, c.assetURLs
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.log.ErrorContext(r.Context(), "console: render", "page", name, "err", err)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", PageCSP)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// errorData is the body of the error page.
+type errorData struct {
+	Status  int
+	Message string
+}
+
+// fail answers err with the error page. Internal errors are logged in full
+// and shown without detail, as problem.Write does for the API.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
+	d := problem.New(err)
+	if d.Status >= 500 {
+		c.log.ErrorContext(r.Context(), "console: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	msg := d.Detail
+	if msg == "" {
+		msg = "Something went wrong on our side. Try again in a moment."
+	}
+	p, _ := gatehouse.PrincipalFrom(r.Context())
+	c.render(w, r, d.Status, "error.html", view{Title: d.Title, User: p, Data: errorData{Status: d.Status, Message: msg}})
+}
+
+// who returns the signed-in principal. The route's access check has made
+// sure there is one; without one the visitor is sent to sign in.
+func (c *Console) who(w http.ResponseWriter, r *http.Request) (*gatehouse.Principal, bool) {
+	p, ok := gatehouse.PrincipalFrom(r.Context())
+	if !ok {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	}
+	return p, ok
+}
+
+// unsafe checks a state-changing request: it must not come from another
+// origin (http.CrossOriginProtection). It answers a refused request itself.
+func (c *Console) unsafe(w http.ResponseWriter, r *http.Request) (*gatehouse.Principal, bool) {
+	if err := c.cop.Check(r); err != nil {
+		c.fail(w, r, gatehouse.Errorf(gatehouse.CodeForbidden, "This form was sent from another site, so it was refused."))
+		return nil, false
+	}
+	return c.who(w, r)
+}
+
+// seeOther redirects after a successful POST, so that reloading the next
+// page repeats nothing. The target never carries a secret.
+func seeOther(w http.ResponseWriter, r *http.Request, target string) {
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
