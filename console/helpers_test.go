@@ -110,9 +110,9 @@ func (h *harness) key(u *gatehouse.User, label string, scopes ...string) (string
 
 // reply is a response, read whole.
 type reply struct {
-	status int
-	header http.Header
-	body   string
+	status  int
+	header  http.Header
+	body    string
 	cookies []*http.Cookie
 }
 

@@ -198,7 +198,7 @@ func TestRevokeKey(t *testing.T) {
 	secret, k := h.key(u, "to revoke", "read")
 	otherSecret, otherKey := h.key(other, "not yours", "read")
 
-	confirm := b.get("/keys/" + k.ID + "/revoke").mustStatus(t, http.StatusOK)
+	confirm := b.get("/keys/"+k.ID+"/revoke").mustStatus(t, http.StatusOK)
 	if !strings.Contains(confirm.body, `<form method="post" action="/keys/`+k.ID+`/revoke"`) {
 		t.Fatalf("no confirmation form:\n%s", confirm.body)
 	}
@@ -215,7 +215,7 @@ func TestRevokeKey(t *testing.T) {
 	b.post("/keys/"+k.ID+"/revoke", url.Values{}).mustStatus(t, http.StatusConflict)
 
 	// Another user's key: not found, and untouched.
-	b.get("/keys/" + otherKey.ID + "/revoke").mustStatus(t, http.StatusNotFound)
+	b.get("/keys/"+otherKey.ID+"/revoke").mustStatus(t, http.StatusNotFound)
 	b.post("/keys/"+otherKey.ID+"/revoke", url.Values{}).mustStatus(t, http.StatusNotFound)
 	h.withKey("GET", "/api/me", otherSecret).mustStatus(t, http.StatusOK)
 	if p := b.get("/keys?revoked=" + otherKey.ID); strings.Contains(p.body, "not yours") {
@@ -226,7 +226,7 @@ func TestRevokeKey(t *testing.T) {
 // rollForm reads the roll confirmation's form.
 func rollForm(t *testing.T, b *browser, id, grace string) url.Values {
 	t.Helper()
-	r := b.get("/keys/" + id + "/roll").mustStatus(t, http.StatusOK)
+	r := b.get("/keys/"+id+"/roll").mustStatus(t, http.StatusOK)
 	m := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(r.body)
 	if m == nil {
 		t.Fatalf("no version in the roll form:\n%s", r.body)
