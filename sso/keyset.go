@@ -1,0 +1,120 @@
+package sso
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// keySet is a provider's JWKS, fetched on demand and refetched when a token
+// names a key it does not hold (key rotation), but at most once every
+// interval. go-oidc's RemoteKeySet refetches on every unknown kid, so that
+// tokens with made-up kids could make Gatehouse hammer the provider; this
+// one refuses such tokens between refetches instead.
+type keySet struct {
+	uri    string
+	client *http.Client
+	algs   []jose.SignatureAlgorithm
+	now    func() time.Time
+	every  time.Duration
+
+	mu      sync.Mutex // held during a fetch: concurrent misses wait for it
+	keys    []jose.JSONWebKey
+	fetched time.Time // the last fetch attempt; zero: never
+}
+
+// maxJWKS bounds the size of a JWKS document.
+const maxJWKS = 1 << 20
+
+func newKeySet(uri string, client *http.Client, algs []string, now func() time.Time, every time.Duration) *keySet {
+	k := &keySet{uri: uri, client: client, now: now, every: every}
+	for _, a := range algs {
+		k.algs = append(k.algs, jose.SignatureAlgorithm(a))
+	}
+	return k
+}
+
+var errUnknownKey = errors.New("sso: token signed by an unknown key")
+
+// VerifySignature implements oidc.KeySet: it returns the payload of jwt
+// when a key of the set verifies it.
+func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	jws, err := jose.ParseSigned(jwt, k.algs)
+	if err != nil {
+		return nil, fmt.Errorf("sso: malformed token: %w", err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, errors.New("sso: token must have exactly one signature")
+	}
+	kid := jws.Signatures[0].Header.KeyID
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if payload, ok := verifyWith(jws, k.keys, kid); ok {
+		return payload, nil
+	}
+	if err := k.refresh(ctx); err != nil {
+		return nil, err
+	}
+	if payload, ok := verifyWith(jws, k.keys, kid); ok {
+		return payload, nil
+	}
+	return nil, errUnknownKey
+}
+
+func verifyWith(jws *jose.JSONWebSignature, keys []jose.JSONWebKey, kid string) ([]byte, bool) {
+	for _, key := range keys {
+		if kid != "" && key.KeyID != kid {
+			continue
+		}
+		if payload, err := jws.Verify(&key); err == nil {
+			return payload, true
+		}
+	}
+	return nil, false
+}
+
+// refresh refetches the set unless it was fetched less than every ago.
+// k.mu is held.
+func (k *keySet) refresh(ctx context.Context) error {
+	now, gap := k.now(), k.every
+	if len(k.keys) == 0 {
+		gap = discoveryRetry // nothing to verify with yet: retry sooner
+	}
+	if !k.fetched.IsZero() && now.Sub(k.fetched) < gap {
+		return errUnknownKey
+	}
+	k.fetched = now
+	keys, err := k.fetch(ctx)
+	if err != nil {
+		return err
+	}
+	k.keys = keys
+	return nil
+}
+
+func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.uri, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sso: fetch JWKS: %w", err)
+	}
+	resp, err := k.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("sso: fetch JWKS: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("sso: fetch JWKS %s: status %d", k.uri, resp.StatusCode)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxJWKS)).Decode(&set); err != nil {
+		return nil, fmt.Errorf("sso: decode JWKS %s: %w", k.uri, err)
+	}
+	return set.Keys, nil
+}

@@ -1,0 +1,61 @@
+package sso
+
+import (
+	"net/http"
+
+	"github.com/gatehouse-dev/gatehouse"
+)
+
+// Logout serves POST /auth/logout: it ends the request's session on the
+// server, clears the cookie and sends the browser to the provider's
+// end_session_endpoint when it has one (RP-Initiated Logout), else to the
+// signed-out page. Cross-origin requests are refused (CSRF): a forged
+// logout is a nuisance, and the check costs nothing.
+func (s *Service) Logout(w http.ResponseWriter, r *http.Request) {
+	if s == nil {
+		http.NotFound(w, r)
+		return
+	}
+	if err := s.csrf.Check(r); err != nil {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		return
+	}
+	dest := s.public + "/auth/signed-out"
+	if p, ok := gatehouse.PrincipalFrom(r.Context()); ok && p.Method == gatehouse.MethodSession {
+		if end := s.endSessionURL(r, p); end != "" {
+			dest = end
+		}
+	}
+	// End audits session.end.
+	if err := s.sessions.End(r.Context(), w, r); err != nil {
+		s.log.ErrorContext(r.Context(), "sso: logout", "err", err)
+		http.Error(w, "logout failed; try again", http.StatusServiceUnavailable)
+		return
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+// endSessionURL returns the RP-initiated logout URL of the provider the
+// principal's session came from, or "".
+func (s *Service) endSessionURL(r *http.Request, p *gatehouse.Principal) string {
+	list, err := s.sessions.List(r.Context(), p.UserID)
+	if err != nil {
+		s.log.WarnContext(r.Context(), "sso: logout: list sessions", "err", err)
+		return ""
+	}
+	for _, sess := range list {
+		if sess.ID == p.SessionID {
+			if prov := s.providers[sess.Provider]; prov != nil {
+				return prov.endSessionURL(r.Context(), s.public+"/auth/signed-out")
+			}
+		}
+	}
+	return ""
+}
+
+// SignedOut serves GET /auth/signed-out: the page logout ends on.
+func (s *Service) SignedOut(w http.ResponseWriter, r *http.Request) {
+	if err := page(w, http.StatusOK, "signed-out", nil); err != nil && s != nil {
+		s.log.ErrorContext(r.Context(), "sso: signed-out page", "err", err)
+	}
+}

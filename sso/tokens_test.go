@@ -1,0 +1,167 @@
+package sso_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/internal/badoidc"
+	"github.com/gatehouse-dev/gatehouse/sso"
+)
+
+// badApp is an app with the misbehaving provider registered as "bad".
+func badApp(t testing.TB, st gatehouse.Store) (*app, *badoidc.Provider) {
+	t.Helper()
+	bad := badoidc.Start(t, "gatehouse", "bad-secret-long-enough-for-an-hs256-key")
+	a := newApp(t, st, []sso.ProviderConfig{{Name: "bad", Issuer: bad.URL, ClientID: "gatehouse", ClientSecret: "bad-secret-long-enough-for-an-hs256-key"}}, nil)
+	return a, bad
+}
+
+// loginBad signs in through the bad provider, which sends the browser
+// straight back to the callback.
+func (a *app) loginBad(t testing.TB, b *browser) page {
+	t.Helper()
+	return b.get(t, a.srv.URL+"/auth/login?provider=bad&return_to=/x")
+}
+
+// TestIDTokenVerification signs the ID token wrongly in every way the
+// relying party must catch: each ends on the error page, with no session,
+// audited with the reason.
+func TestIDTokenVerification(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a, bad := badApp(t, open(t))
+		now := time.Now()
+		cases := []struct {
+			name, reason string
+			mint         func(*badoidc.Token)
+		}{
+			{"wrong nonce", "nonce", func(tk *badoidc.Token) { tk.Claims["nonce"] = "not-the-nonce" }},
+			{"no nonce", "nonce", func(tk *badoidc.Token) { delete(tk.Claims, "nonce") }},
+			{"signed by unknown key", "id_token", func(tk *badoidc.Token) { tk.Key, tk.KeyID = badoidc.OtherKey(t), "rotated" }},
+			{"unknown key with the known kid", "id_token", func(tk *badoidc.Token) { tk.Key = badoidc.OtherKey(t) }},
+			{"alg none", "id_token", func(tk *badoidc.Token) { tk.Alg = "none" }},
+			{"alg HS256 with the client secret", "id_token", func(tk *badoidc.Token) { tk.Alg = "HS256" }},
+			{"wrong audience", "id_token", func(tk *badoidc.Token) { tk.Claims["aud"] = "someone-else" }},
+			{"wrong issuer", "id_token", func(tk *badoidc.Token) { tk.Claims["iss"] = "https://evil.example" }},
+			{"expired", "id_token", func(tk *badoidc.Token) {
+				tk.Claims["iat"], tk.Claims["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix()
+			}},
+			{"issued in the future", "iat", func(tk *badoidc.Token) { tk.Claims["iat"] = now.Add(time.Hour).Unix() }},
+			{"several audiences without azp", "azp", func(tk *badoidc.Token) { tk.Claims["aud"] = []string{"gatehouse", "other"} }},
+			{"azp of another client", "azp", func(tk *badoidc.Token) { tk.Claims["azp"] = "other" }},
+		}
+		for _, tc := range cases {
+			bad.Mint(tc.mint)
+			b := a.browser()
+			p := a.loginBad(t, b)
+			if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
+				t.Errorf("%s: %d\n%s", tc.name, p.status, p.body)
+			}
+			if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+				t.Errorf("%s: a session was started", tc.name)
+			}
+			if got := a.failures(t); len(got) == 0 || got[len(got)-1] != tc.reason {
+				t.Errorf("%s: audited %q, want %s last", tc.name, got, tc.reason)
+			}
+		}
+		// The same provider, honest, signs in: the failures above were the
+		// tokens', not the setup's.
+		bad.Mint(nil)
+		b := a.browser()
+		if p := a.loginBad(t, b); p.status != http.StatusOK {
+			t.Fatalf("honest token: %d\n%s", p.status, p.body)
+		}
+		if status, v := a.me(t, b); status != http.StatusOK || v.Email != "bad-user@bad.example" {
+			t.Fatalf("honest token: /api/me %d %+v", status, v)
+		}
+	})
+}
+
+// TestJWKSRefetchUnknownKidIsRateLimited is named after the go-oidc trap:
+// its RemoteKeySet refetches the JWKS for every unknown kid, so tokens with
+// random kids make the relying party hammer the provider. Here the keys
+// are fetched at most once a minute.
+func TestJWKSRefetchUnknownKidIsRateLimited(t *testing.T) {
+	a, bad := badApp(t, sqliteStore(t))
+	n := 0
+	bad.Mint(func(tk *badoidc.Token) { n++; tk.KeyID = "random-" + string(rune('a'+n)) })
+	for range 5 {
+		if p := a.loginBad(t, a.browser()); p.status != http.StatusBadRequest {
+			t.Fatalf("unknown kid accepted: %d", p.status)
+		}
+	}
+	if got := bad.KeyFetches(); got != 1 {
+		t.Fatalf("five unknown kids fetched the keys %d times, want 1", got)
+	}
+	a.clock.Add(61 * time.Second)
+	a.loginBad(t, a.browser())
+	a.loginBad(t, a.browser())
+	if got := bad.KeyFetches(); got != 2 {
+		t.Fatalf("after a minute: %d fetches, want 2", got)
+	}
+}
+
+// TestBackchannelLogoutTokenValidation posts logout tokens that break one
+// rule of Back-Channel Logout 1.0 each: all are refused with 400 and end
+// nothing; a valid one (by sub) ends the session, and once only.
+func TestBackchannelLogoutTokenValidation(t *testing.T) {
+	a, bad := badApp(t, sqliteStore(t))
+	b := a.browser()
+	if p := a.loginBad(t, b); p.status != http.StatusOK {
+		t.Fatalf("login: %d", p.status)
+	}
+	valid := func() *badoidc.Token {
+		tk := bad.NewToken("bad-user", "")
+		delete(tk.Claims, "nonce")
+		tk.Claims["jti"] = time.Now().String()
+		tk.Claims["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}
+		return tk
+	}
+	cases := map[string]func(*badoidc.Token){
+		"no events":           func(tk *badoidc.Token) { delete(tk.Claims, "events") },
+		"other event":         func(tk *badoidc.Token) { tk.Claims["events"] = map[string]any{"urn:other": map[string]any{}} },
+		"with a nonce":        func(tk *badoidc.Token) { tk.Claims["nonce"] = "n" },
+		"neither sid nor sub": func(tk *badoidc.Token) { delete(tk.Claims, "sub") },
+		"no jti":              func(tk *badoidc.Token) { delete(tk.Claims, "jti") },
+		"wrong audience":      func(tk *badoidc.Token) { tk.Claims["aud"] = "other" },
+		"wrong issuer":        func(tk *badoidc.Token) { tk.Claims["iss"] = "https://evil.example" },
+		"unknown key":         func(tk *badoidc.Token) { tk.Key = badoidc.OtherKey(t) },
+		"alg none":            func(tk *badoidc.Token) { tk.Alg = "none" },
+		"expired":             func(tk *badoidc.Token) { tk.Claims["exp"] = time.Now().Add(-time.Minute).Unix() },
+	}
+	post := func(tk *badoidc.Token) int {
+		raw, err := bad.Sign(tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := a.srv.Client().PostForm(a.srv.URL+"/auth/backchannel-logout/bad", url.Values{"logout_token": {raw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for name, edit := range cases {
+		tk := valid()
+		edit(tk)
+		if got := post(tk); got != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", name, got)
+		}
+	}
+	if status, _ := a.me(t, b); status != http.StatusOK {
+		t.Fatalf("an invalid logout token ended the session: %d", status)
+	}
+	tk := valid()
+	if got := post(tk); got != http.StatusOK {
+		t.Fatalf("valid logout token: %d", got)
+	}
+	if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+		t.Fatalf("valid logout token did not end the session: %d", status)
+	}
+	if got := post(tk); got != http.StatusBadRequest {
+		t.Errorf("replayed logout token: %d, want 400", got)
+	}
+}

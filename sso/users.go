@@ -1,0 +1,125 @@
+package sso
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse"
+)
+
+// user returns the user the identity signs in as: found by (issuer,
+// subject), never by email alone, and created on first sign-in.
+//
+// Invitations: an operator may add a person by email before they first
+// sign in (issuer gatehouse.IssuerInvited, subject the email). A store
+// never changes a user's issuer or subject, so the first sign-in with a
+// verified email that matches an invitation creates a new user with the
+// invitation's role and name, and disables the invitation so that it is
+// used once. The invited user's id, and whatever belonged to it, stay with
+// the disabled invitation.
+func (s *Service) user(ctx context.Context, c *ProviderConfig, id *identity) (*gatehouse.User, error) {
+	if id.Subject == "" {
+		return nil, failure("no_subject", gatehouse.Errorf(gatehouse.CodeInvalid, "the provider named no subject"))
+	}
+	if !c.allows(id.Email, id.EmailVerified) {
+		return nil, failure("not_allowed", gatehouse.Errorf(gatehouse.CodeForbidden, "email %q is not allowed", id.Email))
+	}
+	u, err := s.store.UserByIdentity(ctx, id.Issuer, id.Subject)
+	switch gatehouse.ErrorCode(err) {
+	case "":
+		return s.refresh(ctx, c, u, id)
+	case gatehouse.CodeNotFound:
+		return s.create(ctx, c, id)
+	}
+	return nil, fmt.Errorf("sso: find user: %w", err)
+}
+
+// refresh updates a returning user from what the provider says now.
+func (s *Service) refresh(ctx context.Context, c *ProviderConfig, u *gatehouse.User, id *identity) (*gatehouse.User, error) {
+	if u.Disabled {
+		return nil, failure("disabled", gatehouse.Errorf(gatehouse.CodeForbidden, "user %d is disabled", u.ID))
+	}
+	changed := *u
+	if id.EmailVerified && id.Email != "" {
+		changed.Email = id.Email
+	}
+	if id.Name != "" {
+		changed.Name = id.Name
+	}
+	if r, ok := c.roleFrom(id.Claims); ok {
+		changed.Role = r
+	}
+	if changed.Email == u.Email && changed.Name == u.Name && changed.Role == u.Role {
+		return u, nil
+	}
+	if err := s.store.UpdateUser(ctx, &changed); err != nil {
+		return nil, fmt.Errorf("sso: update user %d: %w", u.ID, err)
+	}
+	return &changed, nil
+}
+
+// create makes the user of a first sign-in.
+func (s *Service) create(ctx context.Context, c *ProviderConfig, id *identity) (*gatehouse.User, error) {
+	u := &gatehouse.User{Issuer: id.Issuer, Subject: id.Subject, Kind: gatehouse.KindPerson, Name: id.Name, Role: c.DefaultRole}
+	if id.EmailVerified {
+		u.Email = id.Email
+	}
+	inv, err := s.invitation(ctx, u.Email)
+	if err != nil {
+		return nil, err
+	}
+	if inv != nil {
+		u.Role = inv.Role
+		u.Name = cmp(u.Name, inv.Name)
+	}
+	if r, ok := c.roleFrom(id.Claims); ok {
+		u.Role = r
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("sso: create user: %w", err)
+	}
+	s.auditCtx(ctx, &gatehouse.AuditEvent{Action: gatehouse.ActionUserCreate, UserID: u.ID,
+		Detail: fmt.Sprintf("first sign-in through %s, role %s", c.Name, u.Role)})
+	if inv != nil {
+		if err := s.consume(ctx, inv, u); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// invitation returns the active invitation for a verified email, or nil.
+func (s *Service) invitation(ctx context.Context, email string) (*gatehouse.User, error) {
+	if email == "" {
+		return nil, nil
+	}
+	users, err := s.store.Users(ctx, email)
+	if err != nil {
+		return nil, fmt.Errorf("sso: find invitation: %w", err)
+	}
+	for _, u := range users {
+		if u.Issuer == gatehouse.IssuerInvited && strings.EqualFold(u.Subject, email) && !u.Disabled {
+			return u, nil
+		}
+	}
+	return nil, nil
+}
+
+// consume disables a used invitation.
+func (s *Service) consume(ctx context.Context, inv, by *gatehouse.User) error {
+	inv.Disabled = true
+	if err := s.store.UpdateUser(ctx, inv); err != nil {
+		return fmt.Errorf("sso: close invitation %d: %w", inv.ID, err)
+	}
+	s.auditCtx(ctx, &gatehouse.AuditEvent{Action: gatehouse.ActionUserUpdate, ActorID: by.ID, UserID: inv.ID,
+		Detail: fmt.Sprintf("invitation accepted by user %d; disabled", by.ID)})
+	return nil
+}
+
+func (s *Service) auditCtx(ctx context.Context, e *gatehouse.AuditEvent) {
+	e.Time = s.now()
+	if err := s.store.AppendAudit(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "sso: audit", "action", e.Action, "err", err)
+	}
+}
