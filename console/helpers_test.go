@@ -3,12 +3,14 @@ package console_test
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -211,4 +213,27 @@ func (r reply) mustStatus(t *testing.T, want int) reply {
 		t.Fatalf("status %d, want %d; body:\n%s", r.status, want, r.body)
 	}
 	return r
+}
+
+func sha(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// versionOf is what the roll form sends for k (see console.Roll).
+func versionOf(k *gatehouse.APIKey) string {
+	t := k.Created
+	if !k.Rolled.IsZero() {
+		t = k.Rolled
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// assetURL returns the versioned URL of an asset that page links to.
+func assetURL(t *testing.T, page, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(`"(/assets/` + regexp.QuoteMeta(name) + `\?v=[0-9a-f]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("page does not link %s", name)
+	}
+	return m[1]
 }
