@@ -237,3 +237,5 @@ func assetURL(t *testing.T, page, name string) string {
 	}
 	return m[1]
 }
+
+func keyringActor(u *gatehouse.User) keyring.Actor { return keyring.Actor{UserID: u.ID} }
