@@ -100,7 +100,7 @@ func TestSamplesRun(t *testing.T) {
 	h := newHarness(t)
 	u := h.user(gatehouse.RoleAuthor)
 	secret, k := h.key(u, "samples", "read")
-	page := h.signIn(u).get("/keys/" + k.ID).mustStatus(t, http.StatusOK)
+	page := h.signIn(u).get("/keys/"+k.ID).mustStatus(t, http.StatusOK)
 	codes := pageSamples(t, page.body)
 	ca := writeCA(t, h)
 	dir := t.TempDir()
@@ -172,4 +172,3 @@ func writeCA(t *testing.T, h *harness) string {
 	}
 	return path
 }
-
