@@ -52,6 +52,10 @@ func (p Proxies) trusted(addr netip.Addr) bool {
 	return false
 }
 
+// TrustsPeer reports whether r comes straight from a trusted proxy, whose
+// X-Forwarded-* headers may then be passed on.
+func (p Proxies) TrustsPeer(r *http.Request) bool { return p.trusted(peer(r)) }
+
 func peer(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -1,0 +1,127 @@
+package gateway
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+)
+
+// The signature algorithms of identity assertions (RFC 7518, RFC 8037).
+const (
+	AlgEdDSA = "EdDSA" // Ed25519
+	AlgES256 = "ES256" // ECDSA P-256 with SHA-256
+)
+
+// signingKey is one key of the assertion key ring.
+type signingKey struct {
+	kid string
+	alg string
+	ed  ed25519.PrivateKey
+	ec  *ecdsa.PrivateKey
+	jwk publicJWK
+}
+
+// publicJWK is a public key as the JWKS publishes it (RFC 7517).
+type publicJWK struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Y   string `json:"y,omitempty"`
+	Kid string `json:"kid"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+}
+
+var b64 = base64.RawURLEncoding
+
+// newSigningKey generates a key for alg, named by its RFC 7638 thumbprint.
+func newSigningKey(alg string) (*signingKey, error) {
+	k := &signingKey{alg: alg}
+	switch alg {
+	case AlgEdDSA:
+		pub, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: generate Ed25519 key: %w", err)
+		}
+		k.ed = priv
+		k.jwk = publicJWK{Kty: "OKP", Crv: "Ed25519", X: b64.EncodeToString(pub)}
+	case AlgES256:
+		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: generate P-256 key: %w", err)
+		}
+		pt, err := priv.PublicKey.Bytes() // 0x04 || X || Y
+		if err != nil {
+			return nil, fmt.Errorf("gateway: P-256 public key: %w", err)
+		}
+		k.ec = priv
+		k.jwk = publicJWK{Kty: "EC", Crv: "P-256", X: b64.EncodeToString(pt[1:33]), Y: b64.EncodeToString(pt[33:65])}
+	default:
+		return nil, fmt.Errorf("gateway: unknown assertion algorithm %q (want %s or %s)", alg, AlgEdDSA, AlgES256)
+	}
+	k.kid = thumbprint(k.jwk)
+	k.jwk.Kid, k.jwk.Alg, k.jwk.Use = k.kid, alg, "sig"
+	return k, nil
+}
+
+// thumbprint is the RFC 7638 SHA-256 thumbprint of a public key: the
+// hash of its required members, in lexical order, without spaces.
+func thumbprint(j publicJWK) string {
+	var s string
+	if j.Kty == "EC" {
+		s = fmt.Sprintf(`{"crv":%q,"kty":%q,"x":%q,"y":%q}`, j.Crv, j.Kty, j.X, j.Y)
+	} else {
+		s = fmt.Sprintf(`{"crv":%q,"kty":%q,"x":%q}`, j.Crv, j.Kty, j.X)
+	}
+	sum := sha256.Sum256([]byte(s))
+	return b64.EncodeToString(sum[:])
+}
+
+// sign returns the JWS signature of input (RFC 7515): Ed25519's, or
+// ECDSA's r and s as two 32-byte big-endian numbers.
+func (k *signingKey) sign(input []byte) ([]byte, error) {
+	if k.ed != nil {
+		return ed25519.Sign(k.ed, input), nil
+	}
+	digest := sha256.Sum256(input)
+	r, s, err := ecdsa.Sign(rand.Reader, k.ec, digest[:])
+	if err != nil {
+		return nil, fmt.Errorf("gateway: sign assertion: %w", err)
+	}
+	sig := make([]byte, 64)
+	r.FillBytes(sig[:32])
+	s.FillBytes(sig[32:])
+	return sig, nil
+}
+
+// header is the key's encoded JWS protected header.
+func (k *signingKey) header() string {
+	h, _ := json.Marshal(struct {
+		Alg string `json:"alg"`
+		Typ string `json:"typ"`
+		Kid string `json:"kid"`
+	}{k.alg, "JWT", k.kid}) // cannot fail: three strings
+	return b64.EncodeToString(h)
+}
+
+// jwks encodes keys as a JSON Web Key Set.
+func jwks(keys ...*signingKey) ([]byte, error) {
+	set := struct {
+		Keys []publicJWK `json:"keys"`
+	}{Keys: []publicJWK{}}
+	for _, k := range keys {
+		if k != nil {
+			set.Keys = append(set.Keys, k.jwk)
+		}
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: encode JWKS: %w", err)
+	}
+	return b, nil
+}

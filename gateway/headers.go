@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/gatehouse-dev/gatehouse"
+)
+
+// Headers names the headers that tell the upstream who is calling. Each is
+// set only for an authenticated request; whatever the client sent under
+// any spelling of these names is removed first.
+type Headers struct {
+	UserID     string // the user's numeric id
+	Email      string // the user's email, when known
+	Role       string // reader, author, editor or admin
+	AuthMethod string // apikey or session
+	KeyID      string // the API key's public id, for key-authenticated requests
+	Scopes     string // the effective scopes, separated by spaces
+}
+
+// DefaultHeaders returns the default header names, X-Gatehouse-User-Id and
+// so on.
+func DefaultHeaders() Headers {
+	return Headers{
+		UserID: "X-Gatehouse-User-Id", Email: "X-Gatehouse-Email", Role: "X-Gatehouse-Role",
+		AuthMethod: "X-Gatehouse-Auth-Method", KeyID: "X-Gatehouse-Key-Id", Scopes: "X-Gatehouse-Scopes",
+	}
+}
+
+// headerSet is what the gateway removes from and adds to requests and
+// responses.
+type headerSet struct {
+	h         Headers // canonical names
+	assertion string  // canonical, or "" without assertions
+	reqStrip  map[string]bool
+	respStrip map[string]bool
+}
+
+// requestOnly are removed from every forwarded request besides the
+// identity headers: credentials, forwarding headers the gateway sets itself
+// or that a client must not set, and the rewrites and method overrides that
+// some frameworks honour and that would make the upstream act on another
+// request than the one the rules decided on.
+var requestOnly = []string{
+	"authorization", "forwarded", "x-real-ip", "x-client-ip", "true-client-ip", "client-ip",
+	"x-original-url", "x-rewrite-url", "x-override-url", "x-original-method",
+	"x-http-method-override", "x-http-method", "x-method-override",
+}
+
+// notIdentity are names an identity header may not take.
+var notIdentity = []string{
+	"host", "authorization", "cookie", "set-cookie", "connection", "content-length", "content-type",
+	"transfer-encoding", "te", "upgrade", "trailer", "keep-alive", "proxy-authorization", "forwarded",
+}
+
+func newHeaderSet(cfg Headers, a *Assertions) (headerSet, error) {
+	def := DefaultHeaders()
+	fields := []*string{&cfg.UserID, &cfg.Email, &cfg.Role, &cfg.AuthMethod, &cfg.KeyID, &cfg.Scopes}
+	defs := []string{def.UserID, def.Email, def.Role, def.AuthMethod, def.KeyID, def.Scopes}
+	s := headerSet{reqStrip: map[string]bool{}, respStrip: map[string]bool{}}
+	names := make([]string, 0, len(fields)+1)
+	for i, f := range fields {
+		if *f == "" {
+			*f = defs[i]
+		}
+		*f = http.CanonicalHeaderKey(*f)
+		names = append(names, *f)
+	}
+	if a != nil {
+		s.assertion = http.CanonicalHeaderKey(a.header)
+		names = append(names, s.assertion)
+	}
+	for _, n := range names {
+		key := normalize(n)
+		if !httpguts.ValidHeaderFieldName(n) || isNotIdentity(key) || strings.HasPrefix(key, "x-forwarded-") {
+			return headerSet{}, fmt.Errorf("gateway: %q cannot be an identity header", n)
+		}
+		if s.respStrip[key] {
+			return headerSet{}, fmt.Errorf("gateway: identity header %q is named twice", n)
+		}
+		s.reqStrip[key], s.respStrip[key] = true, true
+	}
+	for _, n := range requestOnly {
+		s.reqStrip[n] = true
+	}
+	s.respStrip["strict-transport-security"] = true // the gateway terminates TLS and sets its own
+	s.respStrip["request-id"] = true                // the gateway's id is the one the client sees
+	s.h = cfg
+	return s, nil
+}
+
+func isNotIdentity(key string) bool {
+	for _, n := range notIdentity {
+		if key == n {
+			return true
+		}
+	}
+	return false
+}
+
+// normalize folds a header name the way lenient servers and frameworks
+// do: lower case, with '_' for '-' (CGI, PHP, Rails and others map both to
+// HTTP_X_...).
+func normalize(name string) string {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	}
+	return string(normalizeInto(&buf, name))
+}
+
+func normalizeInto(buf *[64]byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		buf[i] = c
+	}
+	return buf[:len(name)]
+}
+
+// strips reports whether the header k is in set, or is any X-Gatehouse-*
+// header, or (with forwarding) any X-Forwarded-* header, in any spelling.
+func strips(set map[string]bool, k string, forwarding bool) bool {
+	var buf [64]byte
+	if len(k) > len(buf) {
+		n := normalize(k)
+		return set[n] || strings.HasPrefix(n, "x-gatehouse-") || forwarding && strings.HasPrefix(n, "x-forwarded-")
+	}
+	n := normalizeInto(&buf, k)
+	if set[string(n)] { // no allocation: the compiler looks up the bytes
+		return true
+	}
+	return hasPrefix(n, "x-gatehouse-") || forwarding && hasPrefix(n, "x-forwarded-")
+}
+
+func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
+
+// cleanRequest removes from h every header a client may not pass to the
+// upstream, and Gatehouse's cookies.
+func (s *headerSet) cleanRequest(h http.Header) {
+	for k := range h {
+		if strips(s.reqStrip, k, true) {
+			delete(h, k)
+		}
+	}
+	if c, ok := h["Cookie"]; ok {
+		if kept := dropCookies(c); len(kept) > 0 {
+			h["Cookie"] = kept
+		} else {
+			delete(h, "Cookie")
+		}
+	}
+}
+
+// cleanResponse removes identity headers and Gatehouse's cookies that an
+// upstream set, so that they never reach the client.
+func (s *headerSet) cleanResponse(h http.Header) {
+	for k := range h {
+		if strips(s.respStrip, k, false) {
+			delete(h, k)
+		}
+	}
+	if sc, ok := h["Set-Cookie"]; ok {
+		kept := sc[:0:0]
+		for _, v := range sc {
+			name, _, _ := strings.Cut(v, "=")
+			if !isGatehouseCookie(strings.TrimSpace(name)) {
+				kept = append(kept, v)
+			}
+		}
+		h["Set-Cookie"] = kept
+		if len(kept) == 0 {
+			delete(h, "Set-Cookie")
+		}
+	}
+}
+
+// setIdentity adds the identity headers for p.
+func (s *headerSet) setIdentity(h http.Header, p *gatehouse.Principal) {
+	h[s.h.UserID] = []string{strconv.FormatInt(p.UserID, 10)}
+	h[s.h.Role] = []string{string(p.Role)}
+	h[s.h.AuthMethod] = []string{string(p.Method)}
+	h[s.h.Scopes] = []string{p.Scopes.String()}
+	if p.Email != "" && httpguts.ValidHeaderFieldValue(p.Email) {
+		h[s.h.Email] = []string{p.Email}
+	}
+	if p.KeyID != "" {
+		h[s.h.KeyID] = []string{p.KeyID}
+	}
+}
+
+// dropCookies returns the Cookie header values without Gatehouse's
+// cookies; values without one are returned as they are.
+func dropCookies(values []string) []string {
+	out := values[:0:0]
+	for _, v := range values {
+		if !strings.Contains(strings.ToLower(v), "gatehouse") {
+			out = append(out, v)
+			continue
+		}
+		var kept []string
+		for _, c := range strings.Split(v, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(c), "=")
+			if !isGatehouseCookie(name) {
+				kept = append(kept, strings.TrimSpace(c))
+			}
+		}
+		if len(kept) > 0 {
+			out = append(out, strings.Join(kept, "; "))
+		}
+	}
+	return out
+}
+
+// isGatehouseCookie reports whether a cookie name is one of Gatehouse's
+// (the session cookie __Host-gatehouse and its kin), in any case and with
+// or without a __Host- or __Secure- prefix.
+func isGatehouseCookie(name string) bool {
+	n := strings.ToLower(name)
+	n = strings.TrimPrefix(strings.TrimPrefix(n, "__host-"), "__secure-")
+	return strings.HasPrefix(n, "gatehouse")
+}

@@ -1,0 +1,201 @@
+package gateway_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/gateway"
+	"github.com/gatehouse-dev/gatehouse/server"
+)
+
+// identityHeaders returns the upstream's X-Gatehouse-* headers (in any
+// spelling) by their normalized names.
+func identityHeaders(h http.Header) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range h {
+		n := strings.ReplaceAll(strings.ToLower(k), "_", "-")
+		if strings.HasPrefix(n, "x-gatehouse-") {
+			out[n] = append(out[n], v...)
+		}
+	}
+	return out
+}
+
+// TestForgedIdentityHeaders: whatever identity headers a client sends, in
+// whatever spelling, however often, and even when it names them in
+// Connection to have the proxy drop the real ones, the upstream sees only
+// those the gateway set.
+func TestForgedIdentityHeaders(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	key := e.key(gatehouse.RoleReader, gatehouse.ScopeRead)
+	forged := "X-Gatehouse-User-Id: 1\r\nx-gatehouse-user-id: 2\r\nX_Gatehouse_User_Id: 3\r\nx_gatehouse_role: admin\r\n" +
+		"X-GATEHOUSE-ROLE: admin\r\nX-Gatehouse-Scopes: admin\r\nX-Gatehouse-Scopes: write\r\nX-Gatehouse-Key-Id: forged\r\n" +
+		"X-Gatehouse-Email: boss@example.com\r\nX-Gatehouse-Auth-Method: session\r\nX-Gatehouse-Assertion: forged\r\n" +
+		"X-Gatehouse-Anything: x\r\n"
+	tests := []struct {
+		name, auth, connection string
+		want                   map[string]string // normalized name -> the one value; nil: none at all
+	}{
+		{"anonymous", "", "", nil},
+		{"anonymous, hop-by-hop trick", "", "Connection: X-Gatehouse-User-Id, X-Gatehouse-Role\r\n", nil},
+		{"with a key", "Authorization: apikey " + key + "\r\n", "", map[string]string{
+			"x-gatehouse-user-id": "1", "x-gatehouse-role": "reader", "x-gatehouse-scopes": "read",
+			"x-gatehouse-auth-method": "apikey", "x-gatehouse-email": "svc1@example.com",
+		}},
+		{"with a key, hop-by-hop trick", "Authorization: apikey " + key + "\r\n",
+			"Connection: keep-alive, X-Gatehouse-User-Id, x-gatehouse-role, X-Gatehouse-Scopes\r\n", map[string]string{
+				"x-gatehouse-user-id": "1", "x-gatehouse-role": "reader", "x-gatehouse-scopes": "read",
+				"x-gatehouse-auth-method": "apikey", "x-gatehouse-email": "svc1@example.com",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := e.raw("GET /public/x HTTP/1.1\r\nHost: a\r\n" + tt.auth + tt.connection + forged + "\r\n")
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			got := identityHeaders(e.up.take()[0].Header)
+			keyID := got["x-gatehouse-key-id"]
+			delete(got, "x-gatehouse-key-id")
+			if tt.want == nil {
+				if len(got) > 0 || keyID != nil {
+					t.Fatalf("anonymous request reached the upstream with %v %v", got, keyID)
+				}
+				return
+			}
+			if len(keyID) != 1 || !strings.Contains(key, "_"+keyID[0]+"_") {
+				t.Errorf("key id %v", keyID)
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("upstream saw %v, want %v", got, tt.want)
+			}
+			for k, v := range tt.want {
+				if len(got[k]) != 1 || got[k][0] != v {
+					t.Errorf("%s = %q, want [%q]", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestCredentialsNotForwarded: the key and Gatehouse's cookies never reach
+// the upstream; other cookies do.
+func TestCredentialsNotForwarded(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	key := e.key(gatehouse.RoleReader, gatehouse.ScopeRead)
+	e.do("GET", "/api/x", key, "Cookie", "theme=dark; __Host-gatehouse=secret; __host-GATEHOUSE-login=x", "Cookie", "gatehouse=y")
+	h := e.up.take()[0].Header
+	if h.Get("Authorization") != "" {
+		t.Errorf("Authorization forwarded: %q", h.Get("Authorization"))
+	}
+	if c := strings.Join(h.Values("Cookie"), "; "); c != "theme=dark" {
+		t.Errorf("Cookie forwarded: %q", c)
+	}
+	if strings.Contains(strings.Join(h.Values("Cookie"), ""), key) {
+		t.Error("key in a cookie")
+	}
+}
+
+// TestUntrustedForwardingHeaders: a client's X-Forwarded-*, Forwarded,
+// X-Real-IP, URL rewrites and method overrides are replaced or removed;
+// a trusted proxy's chain is extended.
+func TestUntrustedForwardingHeaders(t *testing.T) {
+	spoof := []string{
+		"X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "http", "X-Forwarded-Host", "evil.example",
+		"X_Forwarded_For", "203.0.113.8", "Forwarded", "for=203.0.113.7", "X-Real-IP", "203.0.113.6",
+		"X-Original-URL", "/api/admin/", "X-Rewrite-URL", "/api/admin/", "X-HTTP-Method-Override", "DELETE",
+		"X-Forwarded-Prefix", "/api/admin", "Request-Id", "client-chosen",
+	}
+	t.Run("untrusted", func(t *testing.T) {
+		e := newEnv(t, envOpts{})
+		resp := e.do("GET", "/public/x", "", spoof...)
+		h := e.up.take()[0].Header
+		want := map[string]string{
+			"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Proto": "https", "X-Forwarded-Host": strings.TrimPrefix(e.srv.URL, "https://"),
+			"Request-Id": resp.Header.Get("Request-Id"),
+		}
+		for k, v := range want {
+			if got := h.Values(k); len(got) != 1 || got[0] != v {
+				t.Errorf("%s = %q, want %q", k, got, v)
+			}
+		}
+		for k := range h {
+			n := strings.ReplaceAll(strings.ToLower(k), "_", "-")
+			switch n {
+			case "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-forwarded-prefix":
+				t.Errorf("%s forwarded: %q", k, h[k])
+			case "x-forwarded-for":
+				if k != "X-Forwarded-For" {
+					t.Errorf("%s forwarded", k)
+				}
+			}
+		}
+	})
+	t.Run("trusted", func(t *testing.T) {
+		proxies, _ := server.ParseProxies([]string{"127.0.0.1"})
+		e := newEnv(t, envOpts{adjust: func(c *gateway.Config) { c.Proxies = proxies }})
+		e.do("GET", "/public/x", "", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "api.example")
+		h := e.up.take()[0].Header
+		if got := h.Get("X-Forwarded-For"); got != "203.0.113.9, 127.0.0.1" {
+			t.Errorf("X-Forwarded-For %q", got)
+		}
+		if h.Get("X-Forwarded-Host") != "api.example" {
+			t.Errorf("X-Forwarded-Host %q", h.Get("X-Forwarded-Host"))
+		}
+	})
+}
+
+// TestUpstreamCannotSetIdentityOrCookies: on the way back, identity
+// headers and Gatehouse's cookies set by the upstream are dropped.
+func TestUpstreamCannotSetIdentityOrCookies(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Add("X-Gatehouse-User-Id", "1")
+		h["x_gatehouse_role"] = []string{"admin"}
+		h.Add("X-Gatehouse-Assertion", "x")
+		h.Add("Set-Cookie", "__Host-gatehouse=planted; Path=/; Secure")
+		h.Add("Set-Cookie", "gatehouse_login=planted")
+		h.Add("Set-Cookie", "theme=dark")
+		h.Add("Strict-Transport-Security", "max-age=0")
+		h.Add("Cache-Control", "max-age=60")
+	})
+	e := newEnv(t, envOpts{upstream: up})
+	resp := e.do("GET", "/public/x", "")
+	if got := identityHeaders(resp.Header); len(got) > 0 {
+		t.Errorf("client got %v", got)
+	}
+	if sc := resp.Header.Values("Set-Cookie"); len(sc) != 1 || sc[0] != "theme=dark" {
+		t.Errorf("Set-Cookie %q", sc)
+	}
+	if hsts := resp.Header.Values("Strict-Transport-Security"); len(hsts) != 1 || hsts[0] != server.HSTS {
+		t.Errorf("HSTS %q", hsts)
+	}
+	if cc := resp.Header.Values("Cache-Control"); len(cc) != 1 || cc[0] != "max-age=60" {
+		t.Errorf("the upstream's Cache-Control was changed: %q", cc)
+	}
+}
+
+func TestConfigurableHeaderNames(t *testing.T) {
+	e := newEnv(t, envOpts{adjust: func(c *gateway.Config) {
+		c.Headers = gateway.Headers{UserID: "X-User", Scopes: "X-Scopes"}
+	}})
+	key := e.key(gatehouse.RoleReader, gatehouse.ScopeRead)
+	e.do("GET", "/api/x", key, "X-User", "999", "x_user", "998")
+	h := e.up.take()[0].Header
+	if v := h.Values("X-User"); len(v) != 1 || v[0] == "999" {
+		t.Errorf("X-User %q", v)
+	}
+	if _, ok := h["X_user"]; ok {
+		t.Error("x_user forwarded")
+	}
+	if h.Get("X-Scopes") != "read" || h.Get("X-Gatehouse-Role") != "reader" {
+		t.Errorf("headers %v", h)
+	}
+	for _, bad := range []gateway.Headers{{UserID: "Authorization"}, {Email: "X-Forwarded-For"}, {Role: "X-A", Scopes: "x_a"}, {KeyID: "bad name"}} {
+		if _, err := gateway.New(gateway.Config{Guard: e.guard, Routes: e.gw.Table(), Headers: bad}); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/server"
+)
+
+// logWriter records what the access log needs about a response.
+type logWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	start  time.Time
+	rule   *Rule
+	who    *gatehouse.Principal // set by authorize: the guard's request is not the one end sees
+	// forwarding is set once the request goes to the upstream, whose
+	// response keeps its own headers; every other response is the
+	// gateway's and gets its security headers.
+	forwarding bool
+}
+
+func (w *logWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 || code == http.StatusSwitchingProtocols {
+		w.status = code
+		if !w.forwarding {
+			ownHeaders(w.Header())
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *logWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController (and so ReverseProxy's flushing and
+// protocol upgrades) reach the connection's writer.
+func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// begin gives the request an id (in the response and in the request
+// the upstream receives) and HSTS (the gateway terminates TLS),
+// and starts its log line.
+func (g *Gateway) begin(w http.ResponseWriter, r *http.Request) *logWriter {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails (Go 1.24+)
+	id := []string{hex.EncodeToString(b[:])}
+	h := w.Header()
+	h["Request-Id"] = id
+	r.Header["Request-Id"] = id // replaces the client's, so that the upstream logs the same id
+	if r.TLS != nil || r.URL.Scheme == "https" {
+		h["Strict-Transport-Security"] = []string{server.HSTS}
+	}
+	return &logWriter{ResponseWriter: w, start: g.now()}
+}
+
+// end writes the access log line. Like serve's, it never logs the query
+// string or a header value: either may carry a credential.
+func (g *Gateway) end(w *logWriter, r *http.Request) {
+	if !g.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	status := w.status
+	if status == 0 {
+		status = 499 // the client went away before a response
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
+		slog.Int64("bytes", w.bytes), slog.Float64("duration_ms", float64(g.now().Sub(w.start).Microseconds())/1000),
+		slog.String("client", g.proxies.ClientAddr(r)), slog.String("request_id", w.Header().Get("Request-Id")),
+	}
+	if w.rule != nil {
+		attrs = append(attrs, slog.Int("rule_line", w.rule.Line), slog.String("upstream", w.rule.Upstream))
+	}
+	if p := w.who; p != nil {
+		attrs = append(attrs, slog.Int64("user_id", p.UserID), slog.String("auth", string(p.Method)), slog.String("key_id", p.KeyID))
+	}
+	g.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}

@@ -1,0 +1,162 @@
+package gateway_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/gateway"
+)
+
+// TestProxyDecisions: allowed, denied and public requests through the real
+// gateway to a real upstream.
+func TestProxyDecisions(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	reader := e.key(gatehouse.RoleReader, gatehouse.ScopeRead)
+	admin := e.key(gatehouse.RoleAdmin, gatehouse.ScopeRead, gatehouse.ScopeAdmin)
+	writer := e.key(gatehouse.RoleAuthor, gatehouse.ScopeRead, gatehouse.ScopeWrite)
+	bad := reader[:len(reader)-3] + "aaa"
+	tests := []struct {
+		name, method, path, key string
+		status                  int
+		forwarded               bool
+	}{
+		{"public, anonymous", "GET", "/public/a", "", 200, true},
+		{"public, with a key", "GET", "/public/a", reader, 200, true},
+		{"public, with a bad key", "GET", "/public/a", bad, 401, false},
+		{"public GET only", "POST", "/public/a", "", 401, false},
+		{"authenticated, anonymous", "GET", "/api/x", "", 401, false},
+		{"authenticated, key", "GET", "/api/x", reader, 200, true},
+		{"scope missing", "GET", "/api/admin/users", reader, 403, false},
+		{"scope held", "GET", "/api/admin/users", admin, 200, true},
+		{"two scopes, one missing", "POST", "/api/posts/1/publish", reader, 403, false},
+		{"two scopes held", "POST", "/api/posts/1/publish", writer, 200, true},
+		{"no rule, anonymous", "GET", "/other", "", 401, false},
+		{"no rule, key", "GET", "/other", admin, 403, false},
+		{"deny rule, anonymous", "GET", "/public/internal/x", "", 401, false},
+		{"deny rule, key", "GET", "/public/internal/x", admin, 403, false},
+		{"trailing slash missing", "GET", "/api/admin", reader, 403, false},
+		{"health", "GET", "/.gatehouse/health", "", 200, false},
+		{"ready", "GET", "/.gatehouse/ready", "", 200, false},
+		{"reserved, unknown", "GET", "/auth/login", "", 404, false},
+		{"no jwks without assertions", "GET", "/.well-known/jwks.json", "", 404, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := e.do(tt.method, tt.path, tt.key)
+			got := e.up.take()
+			if resp.StatusCode != tt.status || (len(got) > 0) != tt.forwarded {
+				t.Fatalf("status %d, forwarded %v; want %d, %v", resp.StatusCode, len(got) > 0, tt.status, tt.forwarded)
+			}
+			if resp.ProtoMajor != 2 {
+				t.Errorf("protocol %s, want HTTP/2", resp.Proto)
+			}
+			if resp.Header.Get("Strict-Transport-Security") == "" || resp.Header.Get("Request-Id") == "" {
+				t.Errorf("missing HSTS or Request-Id: %v", resp.Header)
+			}
+			switch {
+			case tt.status == 401:
+				if d := problemOf(t, resp); resp.Header.Get("WWW-Authenticate") == "" || d.Status != 401 {
+					t.Errorf("401 without a challenge or problem: %v %+v", resp.Header, d)
+				}
+			case tt.status == 403:
+				problemOf(t, resp)
+			case tt.forwarded:
+				if got[0].RequestURI != tt.path || got[0].Method != tt.method {
+					t.Errorf("upstream saw %s %s", got[0].Method, got[0].RequestURI)
+				}
+			}
+		})
+	}
+}
+
+// TestAnonymousCannotEnumerateRoutes: an anonymous request to a route that
+// does not exist is answered exactly like one to a protected route.
+func TestAnonymousCannotEnumerateRoutes(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	a, b := e.do("GET", "/api/admin/real", ""), e.do("GET", "/no/such/route", "")
+	da, db := problemOf(t, a), problemOf(t, b)
+	da.Instance, db.Instance, da.RequestID, db.RequestID = "", "", "", ""
+	if a.StatusCode != b.StatusCode || da != db || a.Header.Get("WWW-Authenticate") != b.Header.Get("WWW-Authenticate") {
+		t.Errorf("protected: %d %+v; missing: %d %+v", a.StatusCode, da, b.StatusCode, db)
+	}
+}
+
+// TestDenialsAreAudited: a denial to an authenticated caller is in the
+// audit log, once a minute per key and rule.
+func TestDenialsAreAudited(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	reader := e.key(gatehouse.RoleReader, gatehouse.ScopeRead)
+	for range 3 {
+		e.do("GET", "/api/admin/users", reader)
+	}
+	e.do("GET", "/nowhere", reader)
+	evs, err := e.store.AuditEvents(context.Background(), gatehouse.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, ev := range evs {
+		if ev.Action == gateway.ActionDeny {
+			reasons = append(reasons, ev.Reason)
+			if ev.KeyID == "" || ev.UserID == 0 || !strings.HasPrefix(ev.Detail, "GET /") {
+				t.Errorf("event %+v", ev)
+			}
+		}
+	}
+	if strings.Join(reasons, ",") != "no_rule,insufficient_scope" {
+		t.Errorf("denials audited: %v", reasons)
+	}
+}
+
+// TestFailedAuthenticationIsLimited: the guard's failure limit applies
+// through the gateway.
+func TestFailedAuthenticationIsLimited(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	bad := e.key(gatehouse.RoleReader, gatehouse.ScopeRead)
+	bad = bad[:len(bad)-3] + "aaa"
+	status := 0
+	for range guard10 + 1 {
+		status = e.do("GET", "/api/x", bad).StatusCode
+	}
+	if status != http.StatusTooManyRequests {
+		t.Errorf("after %d failures: %d, want 429", guard10+1, status)
+	}
+}
+
+const guard10 = 10 // guard.DefaultFailureBurst
+
+func TestUpstreamDown(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.up.Close()
+	resp := e.do("GET", "/public/x", "")
+	d := problemOf(t, resp)
+	if resp.StatusCode != http.StatusBadGateway || d.Type != "https://gatehouse.dev/problems/upstream_unavailable" {
+		t.Errorf("%d %+v", resp.StatusCode, d)
+	}
+	if resp := e.do("GET", "/.gatehouse/ready", ""); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("ready with the upstream down: %d", resp.StatusCode)
+	} else if b, _ := io.ReadAll(resp.Body); !strings.Contains(string(b), `"upstream default":"unavailable"`) {
+		t.Errorf("ready body %s", b)
+	}
+}
+
+func TestSlowUpstream(t *testing.T) {
+	release := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	e := newEnv(t, envOpts{upstream: slow, adjust: func(c *gateway.Config) { c.UpstreamTimeout = 100e6 }})
+	defer close(release)
+	resp := e.do("GET", "/public/x", "")
+	d := problemOf(t, resp)
+	if resp.StatusCode != http.StatusGatewayTimeout || d.Type != "https://gatehouse.dev/problems/upstream_timeout" {
+		t.Errorf("%d %+v", resp.StatusCode, d)
+	}
+}
