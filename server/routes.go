@@ -20,6 +20,14 @@ func (s *Server) table() []route {
 
 		{"GET /api/me", Auth(), s.me},
 
+		// Sign-in through providers (package sso). Public: the handlers
+		// check the login flow, and logout refuses cross-origin requests.
+		{"GET /auth/login", Public(), s.sso.Login},
+		{"GET /auth/callback", Public(), s.sso.Callback},
+		{"POST /auth/logout", Public(), s.sso.Logout},
+		{"GET /auth/signed-out", Public(), s.sso.SignedOut},
+		{"POST /auth/backchannel-logout/{provider}", Public(), s.sso.BackchannelLogout},
+
 		{"GET /api/keys", Scope(gatehouse.ScopeKeys), s.listKeys},
 		{"POST /api/keys", Scope(gatehouse.ScopeKeys), s.createKey},
 		{"GET /api/keys/{id}", Scope(gatehouse.ScopeKeys), s.getKey},

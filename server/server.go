@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/console"
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/keyring"
+	"github.com/gatehouse-dev/gatehouse/sso"
 )
 
 // Config holds what a Server needs. Store, Guard and Keys are required.
@@ -31,6 +32,9 @@ type Config struct {
 	Blog *blog.API
 	// Console serves the web console's pages; nil leaves them out.
 	Console *console.Console
+	// SSO serves sign-in through providers (/auth/); nil: those routes
+	// answer 404.
+	SSO *sso.Service
 	// Logger receives the access log and errors; nil discards them.
 	Logger *slog.Logger
 	// Proxies decides which peers' X-Forwarded-* headers are believed;
@@ -51,6 +55,7 @@ type Server struct {
 	keys    *keyring.Service
 	blog    *blog.API
 	console *console.Console
+	sso     *sso.Service
 	log     *slog.Logger
 	proxies Proxies
 	version string
@@ -65,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: Store, Guard, Keys and Blog are required")
 	}
 	s := &Server{
-		store: cfg.Store, guard: cfg.Guard, keys: cfg.Keys, blog: cfg.Blog, console: cfg.Console, log: cfg.Logger,
+		store: cfg.Store, guard: cfg.Guard, keys: cfg.Keys, blog: cfg.Blog, console: cfg.Console, sso: cfg.SSO, log: cfg.Logger,
 		proxies: cfg.Proxies, version: cfg.Version, maxBody: cfg.MaxBodyBytes, now: cfg.Now,
 	}
 	if s.log == nil {

@@ -33,6 +33,9 @@ type serveConfig struct {
 	logLevel            string
 	policyFile          string
 	demo                bool
+	providers           providerFlag // sign-in providers (sso.go)
+	dev                 bool         // run the development OpenID provider
+	publicURL           string
 
 	proxies server.Proxies // parsed from trustedProxies by validate
 }
@@ -54,6 +57,9 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&c.policyFile, "policy", "", "Cedar policy `file` for the blog, replacing the built-in one; validated at start-up")
 	fs.BoolVar(&c.demo, "demo", false, "seed demo users and posts, and print a read and a read-write key for each demo user the first time")
+	fs.Var(&c.providers, "provider", providerUsage)
+	fs.BoolVar(&c.dev, "dev", false, "also run a development OpenID provider at /dev-oidc/ with demo people (author, editor, reader), registered as provider \"dev\"; for development only")
+	fs.StringVar(&c.publicURL, "public-url", "", "https `origin` browsers reach the server at, for sign-in callbacks (default https://localhost:PORT of --addr)")
 	fs.StringVar(&c.logFormat, "log-format", "auto", "log `format`: text, json, or auto (text on a terminal, JSON otherwise)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 }
@@ -90,6 +96,7 @@ func (c *serveConfig) validate() error {
 	check("log-format", c.logFormat == "auto" || c.logFormat == "text" || c.logFormat == "json", "want text, json or auto")
 	_, lerr := parseLevel(c.logLevel)
 	check("log-level", lerr == nil, "want debug, info, warn or error")
+	errs = append(errs, c.checkProviders())
 	return errors.Join(errs...)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 	"github.com/gatehouse-dev/gatehouse/server"
+	"github.com/gatehouse-dev/gatehouse/session"
 )
 
 // cmdServe is "gatehouse serve": run the HTTPS server until ctx ends.
@@ -44,8 +45,12 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sessions, err := session.New(session.Config{Store: st, Logger: log, Scopes: c.knownScopes(), ClientAddr: c.proxies.ClientAddr})
+	if err != nil {
+		return err
+	}
 	g, err := guard.New(guard.Config{
-		Store: st, Logger: log, IdleExpiry: c.keyIdleExpiry, ClientAddr: c.proxies.ClientAddr,
+		Store: st, Sessions: sessions, Logger: log, IdleExpiry: c.keyIdleExpiry, ClientAddr: c.proxies.ClientAddr,
 	})
 	if err != nil {
 		return err
@@ -65,19 +70,23 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+	signIn, devProvider, err := newSSO(e, c, st, sessions, tlsSrc, c.proxies.ClientAddr)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{
-		Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, log), Logger: log, Proxies: c.proxies, Version: versionString(),
+		Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, log), SSO: signIn, Logger: log, Proxies: c.proxies, Version: versionString(),
 	})
 	if err != nil {
 		return err
 	}
-	return runServer(ctx, e, c, log, g, tlsSrc, srv)
+	return runServer(ctx, e, c, log, g, sessions, tlsSrc, withDev(srv, devProvider))
 }
 
 // runServer runs the listeners, the guard's background work and the
 // certificate reloader until ctx ends; then it drains requests and
 // flushes the guard's pending writes.
-func runServer(ctx context.Context, e env, c *serveConfig, log *slog.Logger, g *guard.Guard, t *tlsSource, srv *server.Server) error {
+func runServer(ctx context.Context, e env, c *serveConfig, log *slog.Logger, g *guard.Guard, sessions *session.Manager, t *tlsSource, srv http.Handler) error {
 	l := server.Listen{
 		Addr: c.addr, Handler: srv, Logger: log, ShutdownTimeout: c.shutdownTimeout,
 		TLSConfig: t.config,
@@ -97,6 +106,11 @@ func runServer(ctx context.Context, e env, c *serveConfig, log *slog.Logger, g *
 	wg.Go(func() {
 		if err := g.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("guard stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := sessions.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("session manager stopped", "err", err)
 		}
 	})
 	wg.Go(func() { t.run(bg, sighup(bg)) })
