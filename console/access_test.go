@@ -60,6 +60,7 @@ func TestCrossOriginFormsRefused(t *testing.T) {
 		{"Origin of another site", []string{"Origin", "https://evil.example"}},
 		{"Origin of another port", []string{"Origin", "https://127.0.0.1:1"}},
 		{"null Origin", []string{"Origin", "null"}},
+		{"neither Origin nor Sec-Fetch-Site", nil},
 	}
 	for _, rt := range unsafeRoutes(t, h, u, b) {
 		for _, f := range forged {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -21,6 +22,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/keyring"
 	"github.com/gatehouse-dev/gatehouse/policy"
 	"github.com/gatehouse-dev/gatehouse/server"
+	"github.com/gatehouse-dev/gatehouse/session"
 	"github.com/gatehouse-dev/gatehouse/sqlite"
 )
 
@@ -34,7 +36,7 @@ type harness struct {
 	store    *sqlite.Store
 	keys     *keyring.Service
 	posts    *blog.Service
-	sessions *sessions
+	sessions *session.Manager
 }
 
 func newHarness(t *testing.T) *harness {
@@ -48,15 +50,19 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, store: st}
-	h.sessions = newSessions(t, st)
+	h.sessions, err = session.New(session.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
 	g, err := guard.New(guard.Config{Store: st, Sessions: h.sessions})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { g.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	var wg sync.WaitGroup
+	wg.Go(func() { g.Run(ctx) })
+	wg.Go(func() { h.sessions.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
 	h.keys, err = keyring.New(keyring.Config{Store: st, Invalidator: g})
 	if err != nil {
 		t.Fatal(err)
@@ -129,8 +135,27 @@ type browser struct {
 func (h *harness) signIn(u *gatehouse.User) *browser {
 	h.t.Helper()
 	b := &browser{h: h, ua: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36"}
-	b.cookie = h.sessions.start(h.t, u, b.ua)
+	b.cookie = h.startSession(u, b.ua)
 	return b
+}
+
+// startSession signs u in as the SSO callback would, from a browser with
+// the User-Agent ua, and returns the session cookie it set.
+func (h *harness) startSession(u *gatehouse.User, ua string) *http.Cookie {
+	h.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/auth/callback", nil)
+	req.RemoteAddr, req.Header["User-Agent"] = "127.0.0.1:40000", []string{ua}
+	w := httptest.NewRecorder()
+	if _, err := h.sessions.Start(h.t.Context(), w, req, u, session.Meta{Provider: "dev", Issuer: "https://idp.test"}); err != nil {
+		h.t.Fatal(err)
+	}
+	for _, c := range w.Result().Cookies() {
+		if c.Name == session.CookieName {
+			return &http.Cookie{Name: c.Name, Value: c.Value}
+		}
+	}
+	h.t.Fatal("Start set no session cookie")
+	return nil
 }
 
 // anonymous returns a browser without a session.

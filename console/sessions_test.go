@@ -23,7 +23,7 @@ func TestSessionsPage(t *testing.T) {
 	u, other := h.user(gatehouse.RoleAuthor), h.user(gatehouse.RoleAuthor)
 	laptop := h.signIn(u)
 	phone := &browser{h: h, ua: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"}
-	phone.cookie = h.sessions.start(t, u, phone.ua)
+	phone.cookie = h.startSession(u, phone.ua)
 	stranger := h.signIn(other)
 
 	r := laptop.get("/sessions").mustStatus(t, http.StatusOK)
