@@ -74,8 +74,12 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	con, err := newConsole(c, st, keys, posts, authz, sessions, signIn, log)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{
-		Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, log), SSO: signIn, Logger: log, Proxies: c.proxies, Version: versionString(),
+		Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, log), SSO: signIn, Console: con, Logger: log, Proxies: c.proxies, Version: versionString(),
 	})
 	if err != nil {
 		return err
