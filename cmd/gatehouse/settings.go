@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -26,8 +27,12 @@ func (l *listFlag) Set(v string) error {
 // prints its usage to w.
 func newFlagSet(name string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("gatehouse "+name, flag.ContinueOnError)
-	fs.SetOutput(w)
+	// The flag package prints a refused value in its error; a value may be
+	// a secret, so its output is discarded and parseSettings reports errors.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
+		fs.SetOutput(w)
+		defer fs.SetOutput(io.Discard)
 		fmt.Fprintf(w, "usage: gatehouse %s [flags]\n\n", name)
 		fmt.Fprintf(w, "Every flag can also be set as a GATEHOUSE_* environment variable (--tls-cert is\nGATEHOUSE_TLS_CERT; lists are comma-separated) or as a key of the YAML file named by\n--config. Precedence: flags, then the environment, then the file, then the defaults.\n\n")
 		fs.PrintDefaults()
@@ -49,7 +54,7 @@ func parseSettings(fs *flag.FlagSet, args []string, getenv func(string) string) 
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err}
+		return usageError{redactValue(err)}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -74,6 +79,19 @@ func parseSettings(fs *flag.FlagSet, args []string, getenv func(string) string) 
 	return nil
 }
 
+// flagValueError matches the flag package's "invalid value %q for flag -%s: %v".
+var flagValueError = regexp.MustCompile(`^invalid (?:boolean )?value ".*" for flag -(\S+): `)
+
+// redactValue rewrites the flag package's error for a refused value so
+// that it names the setting but not the value, which may be a secret.
+func redactValue(err error) error {
+	msg := err.Error()
+	if m := flagValueError.FindStringSubmatchIndex(msg); m != nil {
+		return fmt.Errorf("invalid setting %s: %s", msg[m[2]:m[3]], msg[m[1]:])
+	}
+	return err
+}
+
 func splitEnv(f *flag.Flag, v string) []string {
 	if _, ok := f.Value.(*listFlag); ok {
 		return strings.Split(v, ",")
@@ -84,7 +102,7 @@ func splitEnv(f *flag.Flag, v string) []string {
 func setValue(fs *flag.FlagSet, name string, vals []string, source string) error {
 	for _, v := range vals {
 		if err := fs.Set(name, strings.TrimSpace(v)); err != nil {
-			return fmt.Errorf("invalid setting %s (from %s): %q: %w", name, source, v, errors.Unwrap(err))
+			return fmt.Errorf("invalid setting %s (from %s): %w", name, source, errors.Unwrap(err))
 		}
 	}
 	return nil

@@ -110,3 +110,27 @@ func TestServeConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedValuesAreNotEchoed: a refused setting may hold a secret, so
+// neither the error nor anything printed repeats it.
+func TestRefusedValuesAreNotEchoed(t *testing.T) {
+	const secret = "s3cr3t-value"
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--shutdown-timeout", secret}, nil},
+		{nil, map[string]string{"GATEHOUSE_SHUTDOWN_TIMEOUT": secret}},
+		{[]string{"--config", writeFile(t, "shutdown-timeout: "+secret+"\n")}, nil},
+	} {
+		var out strings.Builder
+		e := env{getenv: func(k string) string { return tt.env[k] }, stdout: &out, stderr: &out}
+		_, err := loadServeConfig("serve", e, tt.args)
+		if err == nil || !strings.Contains(err.Error(), "shutdown-timeout") {
+			t.Fatalf("%v: err %v, want it to name the setting", tt.args, err)
+		}
+		if strings.Contains(err.Error()+out.String(), secret) {
+			t.Errorf("%v: the refused value is echoed: %v %s", tt.args, err, out.String())
+		}
+	}
+}
