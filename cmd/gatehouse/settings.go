@@ -50,8 +50,13 @@ func envName(flagName string) string {
 // the flag "config" (when fs has one and it is set). A mistake names the
 // setting and what is wrong with it.
 func parseSettings(fs *flag.FlagSet, args []string, getenv func(string) string) error {
-	if err := fs.Parse(args); err != nil {
+	usage := fs.Usage
+	fs.Usage = func() {} // a mistake gets one line, not the whole usage
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return err
 		}
 		return usageError{redactValue(err)}
@@ -61,7 +66,6 @@ func parseSettings(fs *flag.FlagSet, args []string, getenv func(string) string) 
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		v := getenv(envName(f.Name))
 		if err != nil || set[f.Name] || v == "" {
