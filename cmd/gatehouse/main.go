@@ -44,10 +44,12 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTPS server (the blog API demo)", cmdServe},
+		{"proxy", "put an upstream API behind Gatehouse: --upstream URL --routes FILE", cmdProxy},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"config", "config check: validate the configuration without starting", cmdConfig},
 		{"users", "users add|list|set-role|disable|enable: manage users and service accounts", cmdUsers},
 		{"keys", "keys create|list|revoke|delete|roll --user USER: manage API keys", cmdKeys},
+		{"sessions", "sessions list|end --user USER: list and end a user's browser sessions", cmdSessions},
 		{"audit", "list the audit log (filters: --user, --key, --since)", cmdAudit},
 		{"policy", "policy check FILE: validate a Cedar policy without starting", cmdPolicy},
 		{"routes", "print the route table and what each route requires", cmdRoutes},
