@@ -44,6 +44,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTPS server (the blog API demo)", cmdServe},
+		{"proxy", "put an upstream API behind Gatehouse: --upstream URL --routes FILE", cmdProxy},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
 		{"config", "config check: validate the configuration without starting", cmdConfig},
 		{"users", "users add|list|set-role|disable|enable: manage users and service accounts", cmdUsers},
