@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -24,17 +25,21 @@ const (
 )
 
 // errRefused is what every refused session gets: one message whatever the
-// reason.
+// reason. Authenticate turns it into "no session"; Start and End never
+// show it.
 var errRefused = gatehouse.Errorf(gatehouse.CodeUnauthenticated, "Your session has ended or expired: sign in again.")
 
 // Authenticate implements guard.Sessions. It returns the principal of the
-// request's session cookie and true; false without an error when the
-// request has no session cookie. It returns an error for:
+// request's session cookie and true. It returns false without an error
+// when the request has no session cookie, and also when the cookie names a
+// session that is unknown, ended or expired, or whose user is disabled or
+// gone: such a cookie is no credential, the request goes on anonymously,
+// and routes that need a principal refuse it with 401. (Were it an error,
+// a browser holding a stale cookie could not even reach the sign-in page
+// until the cookie expired.) It returns an error for:
 //   - a cookie sent twice (CodeInvalid);
-//   - an unsafe request that came from another site, or that does not say
-//     where it came from (CodeForbidden);
-//   - a session that is unknown, ended, expired, or whose user is disabled
-//     or gone (CodeUnauthenticated);
+//   - an unsafe request carrying the cookie that came from another site, or
+//     that does not say where it came from (CodeForbidden);
 //   - a store that cannot be reached (CodeUnavailable).
 //
 // The principal has Method MethodSession, the session's public id, and
@@ -49,6 +54,9 @@ func (m *Manager) Authenticate(r *http.Request) (*gatehouse.Principal, bool, err
 	}
 	ctx := r.Context()
 	sess, u, err := m.check(ctx, token)
+	if errors.Is(err, errRefused) {
+		return nil, false, nil
+	}
 	if err != nil {
 		return nil, false, err
 	}

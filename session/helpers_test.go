@@ -142,6 +142,7 @@ func (e *env) manager(adjust func(*session.Config)) *session.Manager {
 func (e *env) routes(g *guard.Guard) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /test/signin", e.signIn)
+	mux.Handle("/public", g.Authenticate(http.HandlerFunc(public)))
 	mux.Handle("GET /me", g.Authenticate(g.Require(gatehouse.ScopeRead, http.HandlerFunc(me))))
 	mux.Handle("POST /write", g.Authenticate(g.Require(gatehouse.ScopeWrite, http.HandlerFunc(me))))
 	mux.Handle("DELETE /write", g.Authenticate(g.Require(gatehouse.ScopeWrite, http.HandlerFunc(me))))
@@ -172,6 +173,15 @@ func (e *env) signIn(w http.ResponseWriter, r *http.Request) {
 		_, err = e.m.Start(r.Context(), w, r, u, session.Meta{Provider: "dev", Issuer: "https://idp.example", SID: "sid-" + r.URL.Query().Get("sid")})
 	}
 	reply(w, r, nil, err)
+}
+
+// public answers "anonymous" or the caller's user id, to anyone.
+func public(w http.ResponseWriter, r *http.Request) {
+	if p, ok := gatehouse.PrincipalFrom(r.Context()); ok {
+		fmt.Fprintf(w, "user %d", p.UserID)
+		return
+	}
+	fmt.Fprint(w, "anonymous")
 }
 
 // me answers with the request's principal.

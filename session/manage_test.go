@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/session"
@@ -116,9 +118,8 @@ func TestLogoutThenReuse(t *testing.T) {
 		if got := e.withCookie(kept).get("/me"); got != http.StatusUnauthorized {
 			t.Errorf("the cookie after logout: %d, want 401", got)
 		}
-		_, _, err := other.Authenticate(cookieRequest("GET", kept))
-		if gatehouse.ErrorCode(err) != gatehouse.CodeUnauthenticated {
-			t.Errorf("the other instance after logout: %v, want unauthenticated", err)
+		if p, ok, err := other.Authenticate(cookieRequest("GET", kept)); ok || p != nil || err != nil {
+			t.Errorf("the other instance after logout: %v, %v, %v; want no session", p, ok, err)
 		}
 		if r := e.withCookie(kept).do("POST", "/logout", nil); r.status != http.StatusNoContent {
 			t.Errorf("logout with an ended session: %d, want 204", r.status)
@@ -219,6 +220,43 @@ func TestDisabledUser(t *testing.T) {
 		}
 		if r := nb.do("GET", "/test/signin?user="+itoa(svc.ID), nil); r.status != http.StatusForbidden || len(r.cookies) != 0 {
 			t.Errorf("sign-in of a service account: %d with cookies %q, want 403 and none", r.status, r.cookies)
+		}
+	})
+}
+
+// TestStaleCookieIsAnonymous: a cookie whose session no longer works does
+// not lock its browser out. Public pages answer as to anyone, routes that
+// need a principal answer 401, and signing in again works and replaces
+// the cookie.
+func TestStaleCookieIsAnonymous(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(gatehouse.RoleAuthor)
+		b := e.browser()
+		b.signIn(u)
+		stale := b.cookie(session.CookieName)
+		e.clock.Add(time.Hour) // idle
+		steps := []struct {
+			method, path string
+			want         int
+			body         string
+		}{
+			{"GET", "/public", http.StatusOK, "anonymous"},
+			{"POST", "/public", http.StatusOK, "anonymous"},
+			{"GET", "/me", http.StatusUnauthorized, ""},
+			{"POST", "/write", http.StatusUnauthorized, ""},
+		}
+		for _, st := range steps {
+			r := b.do(st.method, st.path, nil)
+			if r.status != st.want || !strings.Contains(r.body, st.body) {
+				t.Errorf("%s %s with a stale cookie: %d %q, want %d %q", st.method, st.path, r.status, r.body, st.want, st.body)
+			}
+		}
+		b.signIn(u)
+		if b.cookie(session.CookieName) == stale {
+			t.Errorf("signing in again kept the stale cookie")
+		}
+		if p := b.principal(); p.UserID != u.ID {
+			t.Errorf("after signing in again: user %d, want %d", p.UserID, u.ID)
 		}
 	})
 }

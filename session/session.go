@@ -15,6 +15,8 @@
 // (default 12h), its idle timeout after its last use (default 1h), logout,
 // its user ending it, an operator ending all of the user's sessions, the
 // provider's back-channel logout. A disabled user's sessions are refused.
+// A cookie whose session no longer works is treated as no cookie at all:
+// the request is anonymous, and routes that need a principal answer 401.
 //
 // # No cache
 //
