@@ -137,3 +137,18 @@ func TestRunFlushesOnStop(t *testing.T) {
 		t.Errorf("session Addr %q, UserAgent %q", s.Addr, s.UserAgent)
 	}
 }
+
+// TestStoreDownFailsClosed: when the store cannot be read, a request with
+// a session cookie is answered with an error, never let through, and never
+// taken for an anonymous one either.
+func TestStoreDownFailsClosed(t *testing.T) {
+	e := newEnv(t, backends[0], nil)
+	b := e.browser()
+	b.signIn(e.user(gatehouse.RoleAuthor))
+	e.store.Close()
+	for _, path := range []string{"/me", "/public"} {
+		if r := b.do("GET", path, nil); r.status < 500 {
+			t.Errorf("GET %s with the store down: %d %q, want a 5xx", path, r.status, r.body)
+		}
+	}
+}
