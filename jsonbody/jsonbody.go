@@ -19,6 +19,11 @@ import (
 	"github.com/gatehouse-dev/gatehouse"
 )
 
+// MaxDepth is how deeply objects and arrays may nest in a body. Requests
+// need a handful of levels; the bound keeps a body of a million "[" from
+// costing a deep recursion and seconds of CPU.
+const MaxDepth = 32
+
 // Decode reads one JSON value from r's body into v, strictly, reading at
 // most limit bytes. Its errors are gatehouse errors: CodeUnsupported for
 // another content type, CodeInvalid for everything else, each with a
@@ -43,7 +48,7 @@ func Strict(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return gatehouse.Errorf(gatehouse.CodeInvalid, "The body is not valid UTF-8.")
 	}
-	if err := checkDuplicates(json.NewDecoder(bytes.NewReader(body))); err != nil {
+	if err := checkDuplicates(json.NewDecoder(bytes.NewReader(body)), 0); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -68,7 +73,7 @@ func jsonMessage(err error) string {
 // checkDuplicates walks the token stream and refuses an object that names
 // a member twice. encoding/json has no option for this (the last one wins),
 // hence this walk.
-func checkDuplicates(dec *json.Decoder) error {
+func checkDuplicates(dec *json.Decoder, depth int) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return gatehouse.Errorf(gatehouse.CodeInvalid, "The body is not valid JSON.")
@@ -76,6 +81,9 @@ func checkDuplicates(dec *json.Decoder) error {
 	d, ok := tok.(json.Delim)
 	if !ok {
 		return nil
+	}
+	if depth >= MaxDepth { // d opens level depth+1
+		return gatehouse.Errorf(gatehouse.CodeInvalid, "The body nests deeper than %d levels.", MaxDepth)
 	}
 	switch d {
 	case '{':
@@ -90,13 +98,13 @@ func checkDuplicates(dec *json.Decoder) error {
 				return gatehouse.Errorf(gatehouse.CodeInvalid, "The body names %q twice.", key)
 			}
 			seen[key] = true
-			if err := checkDuplicates(dec); err != nil {
+			if err := checkDuplicates(dec, depth+1); err != nil {
 				return err
 			}
 		}
 	case '[':
 		for dec.More() {
-			if err := checkDuplicates(dec); err != nil {
+			if err := checkDuplicates(dec, depth+1); err != nil {
 				return err
 			}
 		}

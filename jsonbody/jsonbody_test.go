@@ -68,3 +68,22 @@ func FuzzStrict(f *testing.F) {
 		}
 	})
 }
+
+// TestDeepNestingRefused: a body of nested brackets is refused at
+// MaxDepth, cheaply, whatever its size.
+func TestDeepNestingRefused(t *testing.T) {
+	var v any
+	ok := strings.Repeat("[", jsonbody.MaxDepth) + strings.Repeat("]", jsonbody.MaxDepth)
+	if err := jsonbody.Strict([]byte(ok), &v); err != nil {
+		t.Errorf("depth %d refused: %v", jsonbody.MaxDepth, err)
+	}
+	for _, body := range []string{
+		strings.Repeat("[", jsonbody.MaxDepth+1) + strings.Repeat("]", jsonbody.MaxDepth+1),
+		strings.Repeat(`{"a":`, 1<<20),
+		strings.Repeat("[", 1<<20),
+	} {
+		if err := jsonbody.Strict([]byte(body), &v); err == nil || !strings.Contains(err.Error(), "nests deeper") {
+			t.Errorf("%d bytes of nesting: %v", len(body), err)
+		}
+	}
+}
