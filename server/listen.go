@@ -35,6 +35,8 @@ type Listen struct {
 	Ready func(addr, httpAddr net.Addr)
 	// Timeouts cut off slow clients; zero fields take DefaultTimeouts'.
 	Timeouts Timeouts
+
+	ln, httpLn net.Listener // bound by Bind, taken over by Run
 }
 
 // Timeouts bound how long a connection may take over each part of its life.
@@ -79,27 +81,55 @@ func newHTTPServer(h http.Handler, t Timeouts, log *slog.Logger) *http.Server {
 	}
 }
 
-// Run binds the listeners, serves until ctx ends, then shuts down: it stops
-// accepting, lets requests in flight finish within ShutdownTimeout, and
-// returns nil. A listener that cannot bind is an error naming the address.
-func (l Listen) Run(ctx context.Context) error {
-	log := l.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+// Bind binds Addr and, when set, HTTPAddr, so that a server that cannot
+// listen fails before it touches anything else (the store, the CA). Run
+// binds them itself when Bind was not called. A listener that cannot bind
+// is an error naming the address.
+func (l *Listen) Bind() error {
 	ln, err := net.Listen("tcp", l.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", l.Addr, err)
 	}
-	servers := []*http.Server{newHTTPServer(l.Handler, l.Timeouts, log)}
-	listeners := []net.Listener{ln}
-	var httpAddr net.Addr
 	if l.HTTPAddr != "" {
 		hln, err := net.Listen("tcp", l.HTTPAddr)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("listen on %s: %w", l.HTTPAddr, err)
 		}
+		l.httpLn = hln
+	}
+	l.ln = ln
+	return nil
+}
+
+// Close releases listeners that Bind bound and Run did not take over.
+func (l *Listen) Close() {
+	if l.ln != nil {
+		l.ln.Close()
+	}
+	if l.httpLn != nil {
+		l.httpLn.Close()
+	}
+}
+
+// Run serves until ctx ends, then shuts down: it stops accepting, lets
+// requests in flight finish within ShutdownTimeout, and returns nil.
+func (l *Listen) Run(ctx context.Context) error {
+	log := l.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if l.ln == nil {
+		if err := l.Bind(); err != nil {
+			return err
+		}
+	}
+	ln, hln := l.ln, l.httpLn
+	l.ln, l.httpLn = nil, nil // Run owns them now
+	servers := []*http.Server{newHTTPServer(l.Handler, l.Timeouts, log)}
+	listeners := []net.Listener{ln}
+	var httpAddr net.Addr
+	if hln != nil {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		servers = append(servers, newHTTPServer(l.Redirect(port), l.Timeouts, log))
 		listeners = append(listeners, hln)
@@ -115,7 +145,7 @@ func (l Listen) Run(ctx context.Context) error {
 	return l.serve(ctx, servers, listeners)
 }
 
-func (l Listen) serve(ctx context.Context, servers []*http.Server, listeners []net.Listener) error {
+func (l *Listen) serve(ctx context.Context, servers []*http.Server, listeners []net.Listener) error {
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(listeners[i]) }()

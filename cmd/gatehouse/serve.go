@@ -15,11 +15,15 @@ import (
 	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/keyring"
+	"github.com/gatehouse-dev/gatehouse/policy"
 	"github.com/gatehouse-dev/gatehouse/server"
 	"github.com/gatehouse-dev/gatehouse/session"
 )
 
 // cmdServe is "gatehouse serve": run the HTTPS server until ctx ends.
+// Everything that can fail without side effects (settings, certificate
+// files, the policy, binding the ports) is done before the store, the
+// development CA or the demo data are created or changed.
 func cmdServe(ctx context.Context, e env, args []string) error {
 	c, err := loadServeConfig("serve", e, args)
 	if err != nil {
@@ -29,100 +33,134 @@ func cmdServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFiles(c); err != nil { // before the store is created or touched
+	if err := checkFiles(c); err != nil {
 		return err
 	}
 	authz, err := loadPolicy(c.policyFile, log)
 	if err != nil {
 		return err
 	}
-	st, err := c.store.openMigrated(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tlsSrc, err := newTLSSource(ctx, c, st, log)
-	if err != nil {
-		return err
-	}
-	sessions, err := session.New(session.Config{Store: st, Logger: log, Scopes: c.knownScopes(), ClientAddr: c.proxies.ClientAddr})
-	if err != nil {
-		return err
-	}
-	g, err := guard.New(guard.Config{
-		Store: st, Sessions: sessions, Logger: log, IdleExpiry: c.keyIdleExpiry, ClientAddr: c.proxies.ClientAddr,
-	})
-	if err != nil {
-		return err
-	}
-	keys, err := keyring.New(keyring.Config{
-		Store: st, Scopes: c.knownScopes(), Invalidator: g, IdleExpiry: c.keyIdleExpiry, Logger: log,
-	})
-	if err != nil {
-		return err
-	}
-	posts, err := blog.NewService(blog.Config{Store: st, Authorizer: authz, Logger: log})
-	if err != nil {
-		return err
-	}
-	if c.demo {
-		if err := seedDemo(ctx, e, st, keys); err != nil {
-			return err
-		}
-	}
-	signIn, devProvider, err := newSSO(e, c, st, sessions, tlsSrc, c.proxies.ClientAddr)
-	if err != nil {
-		return err
-	}
-	con, err := newConsole(c, st, keys, posts, authz, sessions, signIn, log)
-	if err != nil {
-		return err
-	}
-	srv, err := server.New(server.Config{
-		Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, log), SSO: signIn, Console: con, Logger: log, Proxies: c.proxies, Version: versionString(),
-	})
-	if err != nil {
-		return err
-	}
-	return runServer(ctx, e, c, log, g, sessions, tlsSrc, withDev(srv, devProvider))
-}
-
-// runServer runs the listeners, the guard's background work and the
-// certificate reloader until ctx ends; then it drains requests and
-// flushes the guard's pending writes.
-func runServer(ctx context.Context, e env, c *serveConfig, log *slog.Logger, g *guard.Guard, sessions *session.Manager, t *tlsSource, srv http.Handler) error {
-	l := server.Listen{
-		Addr: c.addr, Handler: srv, Logger: log, ShutdownTimeout: c.shutdownTimeout,
-		TLSConfig: t.config,
-		Ready:     func(a, h net.Addr) { banner(e, c, t, a, h) },
-	}
-	if c.insecureBehindProxy {
-		l.Handler = c.proxies.PlainHTTP(srv)
-	}
+	l := &server.Listen{Addr: c.addr, Logger: log, ShutdownTimeout: c.shutdownTimeout}
 	if c.httpAddr != "off" && !c.insecureBehindProxy {
 		l.HTTPAddr = c.httpAddr
-		l.Redirect = func(port string) http.Handler { return server.RedirectHandler(port, t.httpHandler) }
 	}
-	// The guard and the reloader outlive the listeners, so that uses made
-	// by requests still draining are flushed.
+	if err := l.Bind(); err != nil {
+		return err
+	}
+	defer l.Close()
+	a, err := newApp(ctx, e, c, log, authz)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	return runServer(ctx, e, c, log, a, l)
+}
+
+// app is everything serve runs, wired together.
+type app struct {
+	store    migrator
+	tls      *tlsSource
+	guard    *guard.Guard
+	sessions *session.Manager
+	handler  http.Handler
+}
+
+// newApp opens the store and builds the services and the handler.
+func newApp(ctx context.Context, e env, c *serveConfig, log *slog.Logger, authz *policy.Authorizer) (_ *app, err error) {
+	st, err := c.store.openMigrated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	a := &app{store: st}
+	if a.tls, err = newTLSSource(ctx, c, st, log); err != nil {
+		return nil, err
+	}
+	a.sessions, err = session.New(session.Config{Store: st, Logger: log, Scopes: c.knownScopes(), ClientAddr: c.proxies.ClientAddr})
+	if err != nil {
+		return nil, err
+	}
+	a.guard, err = guard.New(guard.Config{
+		Store: st, Sessions: a.sessions, Logger: log, IdleExpiry: c.keyIdleExpiry, ClientAddr: c.proxies.ClientAddr,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.handler, err = newHandler(ctx, e, c, log, authz, a)
+	return a, err
+}
+
+// newHandler builds the services over the store and the server in front
+// of them.
+func newHandler(ctx context.Context, e env, c *serveConfig, log *slog.Logger, authz *policy.Authorizer, a *app) (http.Handler, error) {
+	keys, err := keyring.New(keyring.Config{
+		Store: a.store, Scopes: c.knownScopes(), Invalidator: a.guard, IdleExpiry: c.keyIdleExpiry, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	posts, err := blog.NewService(blog.Config{Store: a.store, Authorizer: authz, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if c.demo {
+		if err := seedDemo(ctx, e, a.store, keys); err != nil {
+			return nil, err
+		}
+	}
+	signIn, devProvider, err := newSSO(e, c, a.store, a.sessions, a.tls, c.proxies.ClientAddr)
+	if err != nil {
+		return nil, err
+	}
+	con, err := newConsole(c, a.store, keys, posts, authz, a.sessions, signIn, log)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(server.Config{
+		Store: a.store, Guard: a.guard, Keys: keys, Blog: blog.NewAPI(posts, log), SSO: signIn, Console: con,
+		Logger: log, Proxies: c.proxies, Version: versionString(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return withDev(srv, devProvider), nil
+}
+
+// runServer serves on the bound listeners, with the guard's and the
+// session manager's background work and the certificate reloader, until
+// ctx ends; then it drains requests and flushes pending writes.
+func runServer(ctx context.Context, e env, c *serveConfig, log *slog.Logger, a *app, l *server.Listen) error {
+	l.Handler, l.TLSConfig = a.handler, a.tls.config
+	l.Ready = func(addr, h net.Addr) { banner(e, c, a.tls, addr, h) }
+	if c.insecureBehindProxy {
+		l.Handler = c.proxies.PlainHTTP(a.handler)
+	}
+	l.Redirect = func(port string) http.Handler { return server.RedirectHandler(port, a.tls.httpHandler) }
+	// The background work outlives the listeners, so that uses made by
+	// requests still draining are flushed.
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := g.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("guard stopped", "err", err)
-		}
-	})
-	wg.Go(func() {
-		if err := sessions.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("session manager stopped", "err", err)
-		}
-	})
-	wg.Go(func() { t.run(bg, sighup(bg)) })
+	background(&wg, bg, log, "guard", a.guard.Run)
+	background(&wg, bg, log, "session manager", a.sessions.Run)
+	wg.Go(func() { a.tls.run(bg, sighup(bg)) })
 	err := l.Run(ctx)
 	stopBackground()
 	wg.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// background runs fn until ctx ends, logging how it failed if it did.
+func background(wg *sync.WaitGroup, ctx context.Context, log *slog.Logger, name string, fn func(context.Context) error) {
+	wg.Go(func() {
+		if err := fn(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error(name+" stopped", "err", err)
+		}
+	})
 }
 
 // sighup returns a channel that receives on every SIGHUP until ctx ends.

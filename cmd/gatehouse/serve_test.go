@@ -242,10 +242,13 @@ func TestServeStartupErrors(t *testing.T) {
 func TestServePortInUse(t *testing.T) {
 	getenv, _ := testEnv(t, nil)
 	s := startServe(t, getenv)
-	getenv2, _ := testEnv(t, nil)
-	err := run(context.Background(), []string{"serve", "--addr", s.addr, "--http-addr", "off"}, getenv2, io.Discard, io.Discard)
+	getenv2, dir2 := testEnv(t, nil)
+	err := run(context.Background(), []string{"serve", "--addr", s.addr, "--http-addr", "off", "--demo"}, getenv2, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "listen on "+s.addr) {
 		t.Fatalf("err %v", err)
+	}
+	if entries, _ := os.ReadDir(dir2); len(entries) != 0 {
+		t.Errorf("a start that could not listen left %d files behind (store, CA, demo)", len(entries))
 	}
 }
 
