@@ -44,13 +44,17 @@ func (c Created) LogValue() slog.Value {
 
 // Create makes a key for the user ownerID and returns it with its secret.
 // Errors: CodeInvalid for a bad label, scope or expiry; CodeForbidden when
-// the owner is disabled or their role does not allow a scope; CodeNotFound
+// the owner is disabled, their role does not allow a scope, or a limited
+// actor does not hold one (see Actor); CodeNotFound
 // when the owner does not exist; CodeConflict when the owner already has a
 // key with the label. A refused request changes nothing.
 func (s *Service) Create(ctx context.Context, actor Actor, ownerID int64, req CreateRequest) (Created, error) {
 	now := s.now().UTC().Truncate(time.Millisecond) // what every store keeps
 	k, err := s.newKey(ctx, ownerID, req, now)
 	if err != nil {
+		return Created{}, err
+	}
+	if err := actor.mayHandle(k.Scopes); err != nil {
 		return Created{}, err
 	}
 	key, err := apikey.New(s.rand)

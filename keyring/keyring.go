@@ -125,6 +125,29 @@ type Actor struct {
 	UserID int64
 	// Addr is the client's address, empty when not over the network.
 	Addr string
+	// Limited, with Scopes, bounds what the actor may grant or manage: an
+	// API key managing keys may create keys only with scopes it holds
+	// itself, and roll, revoke or delete only keys whose scopes it holds,
+	// so that a leaked key-management key cannot mint or take over a more
+	// powerful key. Sessions and the operator's command line are not
+	// limited (Limited false).
+	Limited bool
+	Scopes  gatehouse.Scopes
+}
+
+// mayHandle returns a CodeForbidden error when a limited actor lacks one
+// of scopes.
+func (a Actor) mayHandle(scopes gatehouse.Scopes) error {
+	if !a.Limited {
+		return nil
+	}
+	for _, sc := range scopes {
+		if !a.Scopes.Has(sc) {
+			return gatehouse.Errorf(gatehouse.CodeForbidden,
+				"A key may only create or manage keys whose scopes it holds itself; this one lacks %q.", sc)
+		}
+	}
+	return nil
 }
 
 // Scopes returns the deployment's known scopes.

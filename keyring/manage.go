@@ -43,7 +43,7 @@ func (s *Service) Get(ctx context.Context, ownerID int64, id string) (*gatehouse
 // stays listed. Errors are those of Get, and CodeConflict when the key is
 // already revoked.
 func (s *Service) Revoke(ctx context.Context, actor Actor, ownerID int64, id string) (*gatehouse.APIKey, error) {
-	k, err := s.Get(ctx, ownerID, id)
+	k, err := s.getFor(ctx, actor, ownerID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) Revoke(ctx context.Context, actor Actor, ownerID int64, id str
 // Delete removes key id of the user ownerID; the audit log keeps its
 // history. Errors are those of Get.
 func (s *Service) Delete(ctx context.Context, actor Actor, ownerID int64, id string) error {
-	k, err := s.Get(ctx, ownerID, id)
+	k, err := s.getFor(ctx, actor, ownerID, id)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Service) Roll(ctx context.Context, actor Actor, ownerID int64, id strin
 	if grace < 0 || grace > MaxGrace {
 		return Created{}, gatehouse.Errorf(gatehouse.CodeInvalid, "The grace period must be between 0 and %s.", MaxGrace)
 	}
-	k, err := s.Get(ctx, ownerID, id)
+	k, err := s.getFor(ctx, actor, ownerID, id)
 	if err != nil {
 		return Created{}, err
 	}
@@ -121,6 +121,19 @@ func (s *Service) Roll(ctx context.Context, actor Actor, ownerID int64, id strin
 		return Created{}, err
 	}
 	return Created{Key: k, Secret: key.String()}, nil
+}
+
+// getFor is Get for a change by actor, who must be allowed to handle the
+// key's scopes (see Actor.Limited).
+func (s *Service) getFor(ctx context.Context, actor Actor, ownerID int64, id string) (*gatehouse.APIKey, error) {
+	k, err := s.Get(ctx, ownerID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := actor.mayHandle(k.Scopes); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 // reread returns the stored key after a change.

@@ -10,11 +10,16 @@ import (
 	"github.com/gatehouse-dev/gatehouse/problem"
 )
 
-// actor returns the caller as the keyring's audit actor, and the caller's
-// user id, whose keys the /api/keys routes manage.
+// actor returns the caller as the keyring's actor, and the caller's user
+// id, whose keys the /api/keys routes manage. A key is limited to handling
+// keys whose scopes it holds itself; a session is not.
 func (s *Server) actor(r *http.Request) (keyring.Actor, int64) {
 	p, _ := gatehouse.PrincipalFrom(r.Context())
-	return keyring.Actor{UserID: p.UserID, Addr: s.proxies.ClientAddr(r)}, p.UserID
+	a := keyring.Actor{UserID: p.UserID, Addr: s.proxies.ClientAddr(r)}
+	if p.Method != gatehouse.MethodSession {
+		a.Limited, a.Scopes = true, p.Scopes
+	}
+	return a, p.UserID
 }
 
 // listKeys serves GET /api/keys: the caller's keys, never their secrets.

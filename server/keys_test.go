@@ -83,7 +83,7 @@ func TestCredentialMistakes(t *testing.T) {
 func TestKeyLifecycleOverREST(t *testing.T) {
 	h := newHarness(t)
 	u := h.user("owner", gatehouse.RoleAuthor)
-	admin, _ := h.key(u, "manager", "keys")
+	admin, _ := h.key(u, "manager", "read", "write", "keys")
 
 	// Create: the secret is in this response only.
 	r := h.do("POST", "/api/keys", `{"label":"deploy","scopes":["read","write"],"expires_in":"90d"}`, auth(admin)...)
@@ -212,5 +212,39 @@ func TestStrictJSON(t *testing.T) {
 	keys, _ := h.store.Keys(t.Context(), u.ID)
 	if len(keys) != 1 {
 		t.Errorf("refused requests created keys: %d keys", len(keys))
+	}
+}
+
+// TestKeyCannotWidenItsScopes: a leaked key-management key cannot mint a
+// key with scopes it lacks, nor roll, revoke or delete a stronger key.
+func TestKeyCannotWidenItsScopes(t *testing.T) {
+	h := newHarness(t)
+	u := h.user("widen", gatehouse.RoleAdmin)
+	manager, _ := h.key(u, "manager", "keys")
+	_, strong := h.key(u, "strong", "read", "write", "admin")
+	for _, body := range []string{
+		`{"label":"escalated","scopes":["read","write","admin","keys"]}`,
+		`{"label":"escalated","scopes":["write"]}`,
+	} {
+		if r := h.do("POST", "/api/keys", body, auth(manager)...); r.status != 403 {
+			t.Errorf("create %s: %d, want 403", body, r.status)
+		}
+	}
+	for _, tt := range []struct{ method, path string }{
+		{"POST", "/api/keys/" + strong.ID + "/roll"},
+		{"POST", "/api/keys/" + strong.ID + "/revoke"},
+		{"DELETE", "/api/keys/" + strong.ID},
+	} {
+		if r := h.do(tt.method, tt.path, "", auth(manager)...); r.status != 403 {
+			t.Errorf("%s %s: %d, want 403", tt.method, tt.path, r.status)
+		}
+	}
+	k, err := h.store.Key(t.Context(), strong.ID)
+	if err != nil || k.Hash != strong.Hash || !k.Revoked.IsZero() {
+		t.Errorf("the strong key was changed: %v", err)
+	}
+	// Within its own scopes it still works: a keys-only key for a deploy bot.
+	if r := h.do("POST", "/api/keys", `{"label":"sub","scopes":["keys"]}`, auth(manager)...); r.status != 201 {
+		t.Errorf("create within its scopes: %d %s", r.status, r.body)
 	}
 }
