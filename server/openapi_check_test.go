@@ -98,8 +98,8 @@ func lint(s any, at string) []string {
 		}
 	}
 	if props, ok := m["properties"].(map[string]any); ok {
-		if m["additionalProperties"] != false {
-			errs = append(errs, at+": an object with properties must say additionalProperties: false")
+		if _, ok := m["additionalProperties"]; !ok {
+			errs = append(errs, at+": an object with properties must say whether others are allowed (additionalProperties)")
 		}
 		for k, p := range props {
 			errs = append(errs, lint(p, at+"/properties/"+k)...)
@@ -259,8 +259,36 @@ func (d doc) checkObject(m map[string]any, o map[string]any, at string) []string
 
 func short(v any) string {
 	s := fmt.Sprintf("%#v", v)
-	if len(s) > 60 {
-		s = s[:60] + "…"
+	if len(s) > 200 {
+		s = s[:200] + "…"
 	}
 	return s
+}
+
+// strict reports objects with properties that allow others, in schema
+// and what it refers to: JSON bodies are decoded strictly and encoded from
+// fixed types, so their schemas must be closed.
+func (d doc) strict(schema any, at string, seen map[string]bool) []string {
+	m, ok := schema.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var errs []string
+	if ref, ok := m["$ref"].(string); ok && !seen[ref] {
+		seen[ref] = true
+		target, _ := d.resolve(ref)
+		errs = append(errs, d.strict(target, ref, seen)...)
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		if m["additionalProperties"] != false {
+			errs = append(errs, at+": a JSON object schema must say additionalProperties: false")
+		}
+		for k, p := range props {
+			errs = append(errs, d.strict(p, at+"/properties/"+k, seen)...)
+		}
+	}
+	if it, ok := m["items"]; ok {
+		errs = append(errs, d.strict(it, at+"/items", seen)...)
+	}
+	return errs
 }

@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"maps"
 	"mime"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 )
 
@@ -53,75 +53,15 @@ func examplesOf(o operation) ([]example, error) {
 	return exs, nil
 }
 
-// caller is an entry of x-gatehouse-example-callers.
+// caller is an entry of x-gatehouse-example-callers: a key with scopes,
+// or a browser session.
 type caller struct {
 	User        string   `json:"user"`
 	Role        string   `json:"role"`
 	Scopes      []string `json:"scopes"`
 	ExpiresIn   string   `json:"expires_in"`
+	Session     bool     `json:"session"`
 	Description string   `json:"description"`
-}
-
-func roleOf(s string) gatehouse.Role { return gatehouse.Role(s) }
-
-// world is a server with the users, posts and keys the examples assume.
-type world struct {
-	h       *harness
-	secrets map[string]string // caller name -> key
-	vars    map[string]string // fixture name -> id
-}
-
-// fixtureUsers are the people of the examples, with their roles.
-var fixtureUsers = map[string]string{"alice": "author", "bob": "author", "erin": "editor", "rita": "reader"}
-
-// newWorld makes a server with the fixture users and, to keep each
-// example's set-up small, only the posts, keys and callers it may use:
-// posts for the posts routes, keys for the keys routes, and its caller.
-// all asks for everything.
-func newWorld(t *testing.T, d doc, path, callerName string, all bool) *world {
-	t.Helper()
-	h := newHarness(t)
-	w := &world{h: h, secrets: map[string]string{}, vars: map[string]string{}}
-	users := map[string]*gatehouse.User{}
-	for _, name := range slices.Sorted(maps.Keys(fixtureUsers)) {
-		users[name] = h.user(name, roleOf(fixtureUsers[name]))
-	}
-	if all || strings.Contains(path, "/posts") {
-		w.posts(t, users)
-	}
-	if all || strings.Contains(path, "/keys") {
-		w.keys(t, users)
-	}
-	for name, c := range callersOf(t, d) {
-		if !all && name != callerName {
-			continue
-		}
-		u := users[c.User]
-		if u == nil || string(u.Role) != c.Role {
-			t.Fatalf("caller %s: user %q with role %q is not one of %v", name, c.User, c.Role, fixtureUsers)
-		}
-		created, err := h.keys.Create(context.Background(), keyring.Actor{}, u.ID,
-			keyring.CreateRequest{Label: name, Scopes: c.Scopes, ExpiresIn: c.ExpiresIn})
-		if err != nil {
-			t.Fatalf("caller %s: %v", name, err)
-		}
-		w.secrets[name] = created.Secret
-	}
-	return w
-}
-
-// TestOpenAPIExampleWorld checks that the fixtures and callers the
-// description promises are the ones the example tests make.
-func TestOpenAPIExampleWorld(t *testing.T) {
-	d := loadDoc(t)
-	w := newWorld(t, d, "", "", true)
-	described, _ := d["x-gatehouse-example-fixtures"].(map[string]any)
-	if got, want := slices.Sorted(maps.Keys(w.vars)), slices.Sorted(maps.Keys(described)); !slices.Equal(got, want) {
-		t.Errorf("the test makes fixtures %v, the description names %v", got, want)
-	}
-	if got, want := slices.Sorted(maps.Keys(w.secrets)), slices.Sorted(maps.Keys(callersOf(t, d))); !slices.Equal(got, want) {
-		t.Errorf("the test makes callers %v, the description names %v", got, want)
-	}
 }
 
 func callersOf(t *testing.T, d doc) map[string]caller {
@@ -136,95 +76,142 @@ func callersOf(t *testing.T, d doc) map[string]caller {
 	return cs
 }
 
-// posts writes the posts of x-gatehouse-example-fixtures through the API.
-func (w *world) posts(t *testing.T, users map[string]*gatehouse.User) {
-	t.Helper()
-	rw := map[string][]string{}
-	for _, name := range []string{"alice", "bob", "erin"} {
-		secret, _ := w.h.key(users[name], "fixtures", "read", "write")
-		rw[name] = auth(secret)
+// credentials returns the headers that make a request the caller's. Keys
+// take the n-th of the three accepted forms, so that the examples use all
+// of them; sessions send their cookie, and say where an unsafe request
+// comes from, as browsers do.
+func (w *world) credentials(name string, c caller, method string, n int) []string {
+	t := w.t
+	u := w.users[c.User]
+	if u == nil || string(u.Role) != c.Role {
+		t.Fatalf("caller %s: user %q with role %q is not one of %v", name, c.User, c.Role, fixtureUsers)
 	}
-	create := func(who, title, body string) string {
-		in, _ := json.Marshal(map[string]string{"title": title, "body": body})
-		r := w.h.do("POST", "/api/posts", string(in), rw[who]...)
-		var p struct{ ID int64 }
-		r.json(t, &p)
-		if r.status != 201 {
-			t.Fatalf("fixture post %q: %d %s", title, r.status, r.body)
+	if c.Session {
+		_, cookie := w.startSession(u)
+		hdr := []string{"Cookie", cookie}
+		if method != "GET" && method != "HEAD" {
+			hdr = append(hdr, "Origin", w.h.url, "Sec-Fetch-Site", "same-origin")
 		}
-		return strconv.FormatInt(p.ID, 10)
+		return hdr
 	}
-	w.vars["draft"] = create("alice", "Draft notes", "Not *yet*.")
-	w.vars["published"] = create("alice", "Hello, world", "The first post.")
-	if r := w.h.do("POST", "/api/posts/"+w.vars["published"]+"/publish", "", rw["erin"]...); r.status != 200 {
-		t.Fatalf("publish fixture: %d %s", r.status, r.body)
+	created, err := w.h.keys.Create(context.Background(), keyring.Actor{}, u.ID,
+		keyring.CreateRequest{Label: name, Scopes: c.Scopes, ExpiresIn: c.ExpiresIn})
+	if err != nil {
+		t.Fatalf("caller %s: %v", name, err)
 	}
-	w.vars["bob_draft"] = create("bob", "Bob's draft", "Mine.")
+	switch n % 3 {
+	case 1:
+		return []string{"Authorization", "Bearer " + created.Secret}
+	case 2:
+		return []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("apikey:"+created.Secret))}
+	}
+	return auth(created.Secret)
 }
 
-// keys makes the keys of x-gatehouse-example-fixtures.
-func (w *world) keys(t *testing.T, users map[string]*gatehouse.User) {
-	t.Helper()
-	_, k := w.h.key(users["alice"], "deploy", "read")
-	w.vars["key"] = k.ID
-	_, old := w.h.key(users["alice"], "old", "read")
-	if _, err := w.h.keys.Revoke(context.Background(), keyring.Actor{}, users["alice"].ID, old.ID); err != nil {
-		t.Fatal(err)
+// TestOpenAPIExampleWorld checks that the fixtures the description
+// promises are the ones the example tests make, and that every caller can
+// be made.
+func TestOpenAPIExampleWorld(t *testing.T) {
+	d := loadDoc(t)
+	w := newWorld(t, true)
+	w.fixtures("", true)
+	described, _ := d["x-gatehouse-example-fixtures"].(map[string]any)
+	if got, want := slices.Sorted(maps.Keys(w.vars)), slices.Sorted(maps.Keys(described)); !slices.Equal(got, want) {
+		t.Errorf("the test makes fixtures %v, the description names %v", got, want)
 	}
-	w.vars["revoked_key"] = old.ID
-	_, b := w.h.key(users["bob"], "bob-ci", "read")
-	w.vars["bob_key"] = b.ID
+	for name, c := range callersOf(t, d) {
+		if hdr := w.credentials(name, c, "POST", 0); len(hdr) < 2 {
+			t.Errorf("caller %s: no credentials", name)
+		}
+	}
 }
 
 var fixtureRef = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-// credential returns the Authorization header for a key in the n-th of
-// the three accepted forms, so the examples exercise all of them.
-func credential(secret string, n int) []string {
-	switch n % 3 {
-	case 1:
-		return []string{"Authorization", "Bearer " + secret}
-	case 2:
-		return []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("apikey:"+secret))}
-	}
-	return auth(secret)
-}
-
-// request returns the path, body and headers of e against w.
-func (w *world) request(t *testing.T, d doc, o operation, e example, n int) (string, string, []string) {
-	t.Helper()
-	path := fixtureRef.ReplaceAllStringFunc(e.Path, func(m string) string {
+// expand replaces {fixture} names in s.
+func (w *world) expand(s string) string {
+	return fixtureRef.ReplaceAllStringFunc(s, func(m string) string {
 		v, ok := w.vars[m[1:len(m)-1]]
 		if !ok {
-			t.Fatalf("path %s: no fixture %s", e.Path, m)
+			w.t.Fatalf("%s: no fixture %s", s, m)
 		}
 		return v
 	})
-	body := e.RawBody
+}
+
+// request makes the fixtures e names and returns its path, body and
+// headers in w.
+func (w *world) request(d doc, o operation, e example, n int) (string, string, []string) {
+	t := w.t
+	var value any
+	var ctype string
 	if e.Body != "" {
-		ex, ok := bodyExamples(d, o)[e.Body]
+		ex, mt, ok := bodyExample(d, o, e.Body)
 		if !ok {
 			t.Fatalf("no request example %q", e.Body)
 		}
-		em, err := d.deref(ex)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(em["value"])
-		body = string(b)
+		value, ctype = ex, mt
+	}
+	named, _ := json.Marshal(value)
+	w.fixtures(e.mentions()+string(named), false)
+	body := w.expand(e.RawBody)
+	switch ctype {
+	case "application/json":
+		b, _ := json.Marshal(value)
+		body = w.expand(string(b))
+	case "application/x-www-form-urlencoded":
+		body = w.form(value)
 	}
 	var hdr []string
 	if e.Caller != "" {
-		secret, ok := w.secrets[e.Caller]
+		c, ok := callersOf(t, d)[e.Caller]
 		if !ok {
 			t.Fatalf("unknown caller %q", e.Caller)
 		}
-		hdr = credential(secret, n)
+		cred := w.credentials(e.Caller, c, strings.ToUpper(o.method), n)
+		for i := 0; i+1 < len(cred); i += 2 {
+			// An example may say where a browser's request comes from;
+			// any other header it names is sent besides the caller's.
+			_, over := e.Headers[cred[i]]
+			if !over || cred[i] != "Origin" && cred[i] != "Sec-Fetch-Site" {
+				hdr = append(hdr, cred[i], cred[i+1])
+			}
+		}
+	}
+	if _, ok := e.Headers["Content-Type"]; !ok && ctype != "" {
+		hdr = append(hdr, "Content-Type", ctype)
 	}
 	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
-		hdr = append(hdr, k, e.Headers[k])
+		hdr = append(hdr, k, w.expand(e.Headers[k]))
 	}
-	return path, body, hdr
+	return w.expand(e.Path), body, hdr
+}
+
+// form encodes an example's value as a form: a list is one field per item.
+func (w *world) form(value any) string {
+	m, _ := value.(map[string]any)
+	f := url.Values{}
+	for k, v := range m {
+		switch v := v.(type) {
+		case []any:
+			for _, item := range v {
+				f.Add(k, w.expand(fmt.Sprint(item)))
+			}
+		default:
+			f.Set(k, w.expand(fmt.Sprint(v)))
+		}
+	}
+	return f.Encode()
+}
+
+// mentions is the text of e in which fixtures may be named.
+func (e example) mentions() string {
+	var b strings.Builder
+	b.WriteString(e.Path + " " + e.RawBody)
+	for _, v := range e.Headers {
+		b.WriteString(" " + v)
+	}
+	return b.String()
 }
 
 func TestOpenAPIExamples(t *testing.T) {
@@ -240,11 +227,18 @@ func TestOpenAPIExamples(t *testing.T) {
 			n := n
 			t.Run(o.String()+"/"+e.Summary, func(t *testing.T) {
 				t.Parallel()
-				w := newWorld(t, d, o.path, e.Caller, false)
-				path, body, hdr := w.request(t, d, o, e, n)
+				w := newWorld(t, strings.HasPrefix(o.path, "/auth/"))
+				// Lists list something, and "a label in use" is in use.
+				if strings.Contains(o.path, "posts") {
+					w.fixtures("{draft}", false)
+				}
+				if strings.Contains(o.path, "keys") {
+					w.fixtures("{key}", false)
+				}
+				path, body, hdr := w.request(d, o, e, n)
 				r := w.h.do(strings.ToUpper(o.method), path, body, hdr...)
 				if r.status != e.Status {
-					t.Fatalf("%s %s: %d %s, the description says %d", o.method, path, r.status, r.body, e.Status)
+					t.Fatalf("%s %s: %d %s, the description says %d", o.method, path, r.status, short(string(r.body)), e.Status)
 				}
 				for _, err := range checkReply(d, o, e, r) {
 					t.Error(err)
@@ -276,6 +270,9 @@ func checkReply(d doc, o operation, e example, r reply) []string {
 		}
 	}
 	content, _ := resp["content"].(map[string]any)
+	if len(content) == 0 && r.status/100 == 3 {
+		return errs // net/http writes a line of HTML with a redirect
+	}
 	if len(content) == 0 {
 		if len(r.body) != 0 {
 			errs = append(errs, fmt.Sprintf("the description has no body, the reply has %q", r.body))
@@ -286,6 +283,9 @@ func checkReply(d doc, o operation, e example, r reply) []string {
 	media, ok := content[mt].(map[string]any)
 	if !ok {
 		return append(errs, fmt.Sprintf("content type %q is not described (%v)", mt, slices.Sorted(maps.Keys(content))))
+	}
+	if mt != "application/json" && mt != "application/problem+json" {
+		return errs // a page or an asset: the content type is what is described
 	}
 	var body any
 	if err := json.Unmarshal(r.body, &body); err != nil {

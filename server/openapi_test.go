@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/server"
 )
 
@@ -70,7 +72,7 @@ func TestOpenAPIServed(t *testing.T) {
 	if etag == "" {
 		t.Fatal("no ETag")
 	}
-	_, key := h.keyFor("reader")
+	_, key := h.keyFor(gatehouse.RoleReader)
 	for _, tc := range []struct {
 		name   string
 		method string
@@ -94,8 +96,8 @@ func TestOpenAPIServed(t *testing.T) {
 
 // keyFor makes a user with the role and a read key, for tests that need
 // any valid key.
-func (h *harness) keyFor(role string) (string, []string) {
-	u := h.user("any-"+role, roleOf(role))
+func (h *harness) keyFor(role gatehouse.Role) (string, []string) {
+	u := h.user("any-"+string(role), role)
 	secret, _ := h.key(u, "any", "read")
 	return secret, auth(secret)
 }
@@ -111,7 +113,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		{"operations are complete", checkOperations},
 		{"path parameters match the templates", checkPathParams},
 		{"security names known schemes and the scopes", checkSecurity},
-		{"schemas use only checked keywords", checkSchemas},
+		{"schemas use only checked keywords, JSON ones are closed", checkSchemas},
 		{"examples fit their schemas", checkExamples},
 		{"request examples are all executed", checkBodiesUsed},
 	} {
@@ -168,7 +170,7 @@ func checkOperations(d doc) []string {
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", o, err))
 		}
-		if !slices.ContainsFunc(exs, func(e example) bool { return e.Status < 300 }) {
+		if !slices.ContainsFunc(exs, func(e example) bool { return e.Status < 400 }) {
 			errs = append(errs, fmt.Sprintf("%s: no executed example of success", o))
 		}
 	}
@@ -239,6 +241,9 @@ func checkSchemas(d doc) []string {
 		}
 		if s, ok := m["schema"]; ok {
 			errs = append(errs, lint(s, at+"/schema")...)
+			if strings.HasSuffix(at, "/application~1json") || strings.HasSuffix(at, "/application~1problem+json") {
+				errs = append(errs, d.strict(s, at+"/schema", map[string]bool{})...)
+			}
 		}
 		if at == "#/components/schemas" {
 			for k, s := range m {
@@ -300,15 +305,42 @@ func checkBodiesUsed(d doc) []string {
 	return errs
 }
 
+// bodyMedia are the request body media types examples may use.
+var bodyMedia = []string{"application/json", "application/x-www-form-urlencoded"}
+
+// bodyExamples returns the request body examples of o, by name.
 func bodyExamples(d doc, o operation) map[string]any {
+	out := map[string]any{}
 	rb, err := d.deref(o.op["requestBody"])
 	if err != nil {
-		return nil
+		return out
 	}
 	content, _ := rb["content"].(map[string]any)
-	mt, _ := content["application/json"].(map[string]any)
-	exs, _ := mt["examples"].(map[string]any)
-	return exs
+	for _, mt := range bodyMedia {
+		m, _ := content[mt].(map[string]any)
+		exs, _ := m["examples"].(map[string]any)
+		maps.Copy(out, exs)
+	}
+	return out
+}
+
+// bodyExample returns the value of o's request body example name and its
+// media type.
+func bodyExample(d doc, o operation, name string) (any, string, bool) {
+	rb, err := d.deref(o.op["requestBody"])
+	if err != nil {
+		return nil, "", false
+	}
+	content, _ := rb["content"].(map[string]any)
+	for _, mt := range bodyMedia {
+		m, _ := content[mt].(map[string]any)
+		exs, _ := m["examples"].(map[string]any)
+		if ex, ok := exs[name]; ok {
+			em, err := d.deref(ex)
+			return em["value"], mt, err == nil
+		}
+	}
+	return nil, "", false
 }
 
 // routeName turns a ServeMux pattern into the description's form:
@@ -324,23 +356,51 @@ func routeName(pattern string) (string, bool) {
 	return method + " " + path, true
 }
 
-// routeScopes returns what the description must say of a route with the
-// given access: whether it is public, and the scopes it needs.
-func routeScopes(access, method string) (public bool, scopes []string, err error) {
+// The security schemes: API routes take any credential, console pages
+// only a session.
+var (
+	anyCredential = []string{"apikey", "basic", "bearer", "session"}
+	sessionOnly   = []string{"session"}
+)
+
+// routeSecurity returns what the description must say of a route with the
+// given access: the security schemes it accepts (none: public) and the
+// scopes it needs.
+func routeSecurity(access, method string) (schemes, scopes []string, err error) {
+	page, ok := strings.CutPrefix(access, "console page: ")
+	if ok {
+		access = strings.Replace(page, "session", "authenticated", 1)
+	}
+	schemes = anyCredential
+	if ok {
+		schemes = sessionOnly
+	}
 	switch {
 	case access == "public":
-		return true, nil, nil
+		return nil, nil, nil
 	case access == "authenticated":
-		return false, nil, nil
+		return schemes, nil, nil
 	case access == "authenticated, scope read (safe methods) or write":
 		if method == "GET" || method == "HEAD" || method == "OPTIONS" {
-			return false, []string{"read"}, nil
+			return schemes, []string{"read"}, nil
 		}
-		return false, []string{"write"}, nil
+		return schemes, []string{"write"}, nil
 	case strings.HasPrefix(access, "authenticated, scope "):
-		return false, []string{strings.TrimPrefix(access, "authenticated, scope ")}, nil
+		return schemes, []string{strings.TrimPrefix(access, "authenticated, scope ")}, nil
 	}
-	return false, nil, fmt.Errorf("access %q is new to this test: teach routeScopes what the description must say", access)
+	return nil, nil, fmt.Errorf("access %q is new to this test: teach routeSecurity what the description must say", access)
+}
+
+// securitySchemes returns the schemes of o's security requirements, sorted.
+func securitySchemes(o operation) []string {
+	var out []string
+	for _, req := range asSlice(o.op["security"]) {
+		for name := range req.(map[string]any) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func TestOpenAPICoversRoutes(t *testing.T) {
@@ -361,14 +421,13 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			t.Errorf("route %s (%s) is not in the description", rt.Pattern, rt.Access)
 			continue
 		}
-		public, scopes, err := routeScopes(rt.Access, strings.ToUpper(o.method))
+		schemes, scopes, err := routeSecurity(rt.Access, strings.ToUpper(o.method))
 		if err != nil {
 			t.Error(err)
 			continue
 		}
-		sec := asSlice(o.op["security"])
-		if public != (len(sec) == 0) {
-			t.Errorf("%s: route is %q, description's security is %v", name, rt.Access, sec)
+		if got := securitySchemes(o); !slices.Equal(got, schemes) {
+			t.Errorf("%s: route is %q, so it takes %v; the description says %v", name, rt.Access, schemes, got)
 		}
 		if got := asSlice(o.op["x-gatehouse-scopes"]); fmt.Sprint(got) != fmt.Sprint(toAny(scopes)) && !(len(got) == 0 && len(scopes) == 0) {
 			t.Errorf("%s: route needs scopes %v, description says %v", name, scopes, got)
