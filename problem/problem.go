@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/apikey"
 )
 
 // ContentType is the media type of a problem response.
@@ -73,9 +75,19 @@ func New(err error) Details {
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	d := New(err)
 	if (d.Status >= 500) && log != nil {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
 	WriteDetails(w, r, d)
+}
+
+// LogPath returns p for a log line, or a placeholder when p holds what
+// may be an API key (someone pasted a key where an id belongs): logs must
+// never hold a secret.
+func LogPath(p string) string {
+	if strings.Contains(p, apikey.Prefix) {
+		return "(a path holding a key, not logged)"
+	}
+	return p
 }
 
 // WriteDetails writes d as the response, filling in the instance and the

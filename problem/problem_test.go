@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -46,5 +47,14 @@ func TestWrite(t *testing.T) {
 		if d.Title != http.StatusText(tt.status) || d.Type == "" {
 			t.Errorf("title/type %+v", d)
 		}
+	}
+}
+
+func TestLogPathHidesKeys(t *testing.T) {
+	if got := problem.LogPath("/api/keys/abc"); got != "/api/keys/abc" {
+		t.Errorf("plain path changed: %q", got)
+	}
+	if got := problem.LogPath("/api/keys/gatehouse_abcdefghijklmnop_secret"); strings.Contains(got, "secret") {
+		t.Errorf("key in path logged: %q", got)
 	}
 }

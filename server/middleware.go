@@ -69,7 +69,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		attrs := []any{
-			"method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
+			"method", r.Method, "path", problem.LogPath(r.URL.Path), "status", sw.status, "bytes", sw.bytes,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"client", s.proxies.ClientAddr(r), "request_id", w.Header().Get("Request-Id"),
 		}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -12,7 +14,21 @@ import (
 // text, with problem+json (405 keeps its Allow header).
 func (s *Server) problemMux(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" || r.Method == http.MethodConnect {
+		if r.Method == http.MethodConnect {
+			problem.WriteDetails(w, r, problem.Details{
+				Type: problem.TypeBase + "method_not_allowed", Title: http.StatusText(405), Status: 405,
+				Detail: "CONNECT is not served here.",
+			})
+			return
+		}
+		if c := cleanPath(r.URL.Path); c != r.URL.Path {
+			// Every unclean path is redirected, routed or not, so that a
+			// redirect does not tell an anonymous caller that a route exists.
+			u := url.URL{Path: c, RawQuery: r.URL.RawQuery}
+			http.Redirect(w, r, u.String(), http.StatusPermanentRedirect)
+			return
+		}
+		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r) // sets the path values the handlers read
 			return
 		}
@@ -24,6 +40,19 @@ func (s *Server) problemMux(mux *http.ServeMux) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// cleanPath is the path the router would redirect p to: without "//",
+// "." and ".." segments, keeping a trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // noRoute answers a request no pattern matched. The mux decides whether it

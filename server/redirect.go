@@ -4,6 +4,9 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/problem"
 )
 
 // RedirectHandler is the plain-HTTP listener's handler: it answers every
@@ -34,7 +37,7 @@ func redirectToHTTPS(w http.ResponseWriter, r *http.Request, httpsPort string) {
 		}
 	}
 	if !hostName.MatchString(host) {
-		http.Error(w, "bad Host header", http.StatusBadRequest)
+		problem.Write(w, r, nil, gatehouse.Errorf(gatehouse.CodeInvalid, "The Host header is not a host name."))
 		return
 	}
 	if httpsPort != "" && httpsPort != "443" {

@@ -113,10 +113,10 @@ func TestDotSegmentsRedirectNotBypass(t *testing.T) {
 	h := newHarness(t)
 	for _, p := range []string{"//api/keys", "/./api/keys", "/healthz/../api/keys", "/api//keys"} {
 		r := h.do("GET", p, "")
-		if r.status != http.StatusMovedPermanently && r.status != http.StatusTemporaryRedirect && r.status != 401 {
+		if r.status != http.StatusPermanentRedirect {
 			t.Errorf("%s: %d %s", p, r.status, r.body)
 		}
-		if r.status != 401 && r.header.Get("Location") != "/api/keys" {
+		if r.header.Get("Location") != "/api/keys" {
 			t.Errorf("%s: redirected to %q", p, r.header.Get("Location"))
 		}
 	}
@@ -134,4 +134,21 @@ func TestRewriteHeadersIgnored(t *testing.T) {
 			t.Errorf("%s: /api/keys on a public route: %d %s", hdr, r.status, r.body)
 		}
 	}
+}
+
+// TestEnumerationThroughRedirects: an unclean path is redirected whether a
+// route exists there or not, and CONNECT is refused alike everywhere.
+func TestEnumerationThroughRedirects(t *testing.T) {
+	h := newHarness(t)
+	real := h.do("GET", "/x/../api/keys", "")
+	missing := h.do("GET", "/x/../api/nothing", "")
+	if real.status != 308 || missing.status != 308 || missing.header.Get("Location") != "/api/nothing" {
+		t.Errorf("real %d, missing %d %q", real.status, missing.status, missing.header.Get("Location"))
+	}
+	a := h.do("CONNECT", "/api/keys", "")
+	b := h.do("CONNECT", "/api/nothing", "")
+	if a.status != 405 || b.status != 405 || a.header.Get("Allow") != "" {
+		t.Errorf("CONNECT: %d %d allow %q", a.status, b.status, a.header.Get("Allow"))
+	}
+	a.problem(t)
 }

@@ -64,6 +64,7 @@ func TestNewcomerTour(t *testing.T) {
 	}
 	s.get(t, "/api/me", "apikey "+key[:len(key)-2]+"aa") // a rejected key is audited, never logged
 	s.get(t, "/api/me?api_key="+key, "")
+	s.get(t, "/api/keys/"+key, "apikey "+key) // a key pasted where an id belongs
 
 	var list []struct{ ID string }
 	cli.jsonOf(&list, "keys", "list", "--user", "ci-bot")
