@@ -18,8 +18,9 @@ type keyJSON struct {
 	Warning string   `json:"warning"`
 }
 
-func TestMeWithEachHeaderForm(t *testing.T) {
-	h := newHarness(t)
+func TestMeWithEachHeaderForm(t *testing.T) { backends(t, testMeWithEachHeaderForm) }
+
+func testMeWithEachHeaderForm(t *testing.T, h *harness) {
 	u := h.user("me-bot", gatehouse.RoleAuthor)
 	key, k := h.key(u, "ci", "read", "write")
 	basic := base64.StdEncoding.EncodeToString([]byte("apikey:" + key))
@@ -51,8 +52,9 @@ func TestMeWithEachHeaderForm(t *testing.T) {
 	}
 }
 
-func TestCredentialMistakes(t *testing.T) {
-	h := newHarness(t)
+func TestCredentialMistakes(t *testing.T) { backends(t, testCredentialMistakes) }
+
+func testCredentialMistakes(t *testing.T, h *harness) {
 	u := h.user("mistakes", gatehouse.RoleAuthor)
 	key, _ := h.key(u, "ci", "read")
 	tests := []struct {
@@ -80,8 +82,9 @@ func TestCredentialMistakes(t *testing.T) {
 	}
 }
 
-func TestKeyLifecycleOverREST(t *testing.T) {
-	h := newHarness(t)
+func TestKeyLifecycleOverREST(t *testing.T) { backends(t, testKeyLifecycleOverREST) }
+
+func testKeyLifecycleOverREST(t *testing.T, h *harness) {
 	u := h.user("owner", gatehouse.RoleAuthor)
 	admin, _ := h.key(u, "manager", "read", "write", "keys")
 
@@ -149,8 +152,9 @@ func TestKeyLifecycleOverREST(t *testing.T) {
 	}
 }
 
-func TestKeysOfAnotherUserAreNotFound(t *testing.T) {
-	h := newHarness(t)
+func TestKeysOfAnotherUserAreNotFound(t *testing.T) { backends(t, testKeysOfAnotherUserAreNotFound) }
+
+func testKeysOfAnotherUserAreNotFound(t *testing.T, h *harness) {
 	alice, bob := h.user("alice", gatehouse.RoleAuthor), h.user("bob", gatehouse.RoleAuthor)
 	aliceKey, _ := h.key(alice, "manage", "keys")
 	_, bobsKey := h.key(bob, "bobs", "read")
@@ -170,8 +174,9 @@ func TestKeysOfAnotherUserAreNotFound(t *testing.T) {
 	}
 }
 
-func TestKeysNeedTheKeysScope(t *testing.T) {
-	h := newHarness(t)
+func TestKeysNeedTheKeysScope(t *testing.T) { backends(t, testKeysNeedTheKeysScope) }
+
+func testKeysNeedTheKeysScope(t *testing.T, h *harness) {
 	u := h.user("scoped", gatehouse.RoleAdmin)
 	key, _ := h.key(u, "rw", "read", "write")
 	r := h.do("GET", "/api/keys", "", auth(key)...)
@@ -217,8 +222,9 @@ func TestStrictJSON(t *testing.T) {
 
 // TestKeyCannotWidenItsScopes: a leaked key-management key cannot mint a
 // key with scopes it lacks, nor roll, revoke or delete a stronger key.
-func TestKeyCannotWidenItsScopes(t *testing.T) {
-	h := newHarness(t)
+func TestKeyCannotWidenItsScopes(t *testing.T) { backends(t, testKeyCannotWidenItsScopes) }
+
+func testKeyCannotWidenItsScopes(t *testing.T, h *harness) {
 	u := h.user("widen", gatehouse.RoleAdmin)
 	manager, _ := h.key(u, "manager", "keys")
 	_, strong := h.key(u, "strong", "read", "write", "admin")

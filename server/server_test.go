@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/guard"
+	"github.com/gatehouse-dev/gatehouse/internal/pgtest"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 	"github.com/gatehouse-dev/gatehouse/policy"
 	"github.com/gatehouse-dev/gatehouse/problem"
@@ -20,16 +21,30 @@ import (
 	"github.com/gatehouse-dev/gatehouse/sqlite"
 )
 
-// harness is a real server over TLS on loopback, on a real SQLite file.
+// testStore is what the harness needs of a backend.
+type testStore interface {
+	gatehouse.Store
+	blog.PostStore
+}
+
+// backends runs fn once per store backend: a real SQLite file, and the
+// real PostgreSQL (see pgtest) in a schema of its own.
+func backends(t *testing.T, fn func(t *testing.T, h *harness)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newHarness(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newHarnessOn(t, pgtest.Open(t))) })
+}
+
+// harness is a real server over TLS on loopback, on a real store.
 type harness struct {
 	t      *testing.T
 	url    string
 	client *http.Client
-	store  *sqlite.Store
+	store  testStore
 	keys   *keyring.Service
 	guard  *guard.Guard
 }
 
+// newHarness returns a harness on a new SQLite file.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
@@ -41,6 +56,13 @@ func newHarness(t *testing.T) *harness {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return newHarnessOn(t, st)
+}
+
+// newHarnessOn returns a harness on st.
+func newHarnessOn(t *testing.T, st testStore) *harness {
+	t.Helper()
+	ctx := context.Background()
 	g, err := guard.New(guard.Config{Store: st})
 	if err != nil {
 		t.Fatal(err)
