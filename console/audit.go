@@ -62,7 +62,7 @@ func (c *Console) Audit(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	names := c.namer(r.Context())
+	names := c.namer(r.Context(), true)
 	d := auditData{All: all, Limit: auditLimit, Events: make([]auditRow, len(events))}
 	for i, e := range events {
 		d.Events[i] = auditRow{Time: e.Time, Action: describe(e.Action), Code: e.Action, Actor: names(e.ActorID),
@@ -90,8 +90,9 @@ func joinDetail(reason, detail string) string {
 
 // namer returns a function that names users by id for one page, reading
 // each user once. Id 0 is the system or the operator's command line; a
-// user that cannot be read is named by id.
-func (c *Console) namer(ctx context.Context) func(int64) string {
+// user that cannot be read is named by id. The audit page shows names
+// with email addresses; the posts page, which readers see, only names.
+func (c *Console) namer(ctx context.Context, withEmail bool) func(int64) string {
 	seen := map[int64]string{0: "system"}
 	return func(id int64) string {
 		if n, ok := seen[id]; ok {
@@ -99,15 +100,19 @@ func (c *Console) namer(ctx context.Context) func(int64) string {
 		}
 		n := "user " + strconv.FormatInt(id, 10)
 		if u, err := c.users.User(ctx, id); err == nil {
-			n = userName(u)
+			n = userName(u, withEmail)
 		}
 		seen[id] = n
 		return n
 	}
 }
 
-func userName(u *gatehouse.User) string {
+func userName(u *gatehouse.User, withEmail bool) string {
 	switch {
+	case u.Name != "" && !withEmail:
+		return u.Name
+	case !withEmail:
+		return "user " + strconv.FormatInt(u.ID, 10)
 	case u.Name != "" && u.Email != "":
 		return u.Name + " <" + u.Email + ">"
 	case u.Name != "":

@@ -10,26 +10,30 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/console"
 	"github.com/gatehouse-dev/gatehouse/guard"
+	"github.com/gatehouse-dev/gatehouse/internal/devoidc"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 	"github.com/gatehouse-dev/gatehouse/policy"
 	"github.com/gatehouse-dev/gatehouse/server"
 	"github.com/gatehouse-dev/gatehouse/session"
 	"github.com/gatehouse-dev/gatehouse/sqlite"
+	"github.com/gatehouse-dev/gatehouse/sso"
 )
 
 // harness is the whole server with its console, over TLS on loopback, on
 // a real SQLite file.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	url      string
 	server   *httptest.Server
 	client   *http.Client
@@ -39,8 +43,23 @@ type harness struct {
 	sessions *session.Manager
 }
 
-func newHarness(t *testing.T) *harness {
+// harnessOption changes what newHarness builds.
+type harnessOption int
+
+// withSSO adds sign-in through the development OpenID provider, mounted
+// at /dev-oidc/ on the same server, as "gatehouse serve --dev" does.
+const withSSO harnessOption = 1
+
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
+	// The server starts first, so that the provider and the relying party
+	// can be told its URL; the handler is set once everything is built.
+	var root atomic.Pointer[http.Handler]
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*root.Load()).ServeHTTP(w, r)
+	}))
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "g.db"), sqlite.Config{CreateIfMissing: true})
 	if err != nil {
 		t.Fatal(err)
@@ -75,20 +94,32 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	providers := []console.Provider{{Name: "dev", DisplayName: "Development provider", LoginURL: "/auth/login?provider=dev"}}
+	var signIn *sso.Service
+	var dev http.Handler
+	if slices.Contains(opts, withSSO) {
+		signIn, dev = newSSO(t, ts, st, h.sessions)
+		providers = console.ProvidersFor(signIn.Providers())
+	}
 	c, err := console.New(console.Config{
-		Keys: h.keys, Posts: h.posts, Policy: authz, Audit: st, Users: st, Sessions: h.sessions,
-		Providers: []console.Provider{{Name: "dev", DisplayName: "Development provider", LoginURL: "/auth/login?provider=dev"}},
+		Keys: h.keys, Posts: h.posts, Policy: authz, Audit: st, Users: st, Sessions: h.sessions, Providers: providers,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: h.keys, Blog: blog.NewAPI(h.posts, nil), Console: c})
+	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: h.keys, Blog: blog.NewAPI(h.posts, nil), SSO: signIn, Console: c})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.server = httptest.NewTLSServer(srv)
-	t.Cleanup(h.server.Close)
-	h.url = h.server.URL
+	var handler http.Handler = srv
+	if dev != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/dev-oidc/", dev)
+		mux.Handle("/", srv)
+		handler = mux
+	}
+	root.Store(&handler)
+	h.server, h.url = ts, ts.URL
 	h.client = h.server.Client()
 	h.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return h
@@ -254,7 +285,7 @@ func versionOf(k *gatehouse.APIKey) string {
 }
 
 // assetURL returns the versioned URL of an asset that page links to.
-func assetURL(t *testing.T, page, name string) string {
+func assetURL(t testing.TB, page, name string) string {
 	t.Helper()
 	m := regexp.MustCompile(`"(/assets/` + regexp.QuoteMeta(name) + `\?v=[0-9a-f]+)"`).FindStringSubmatch(page)
 	if m == nil {
@@ -264,3 +295,28 @@ func assetURL(t *testing.T, page, name string) string {
 }
 
 func keyringActor(u *gatehouse.User) keyring.Actor { return keyring.Actor{UserID: u.ID} }
+
+// newSSO returns the relying party and the development provider for the
+// server ts, configured as "gatehouse serve --dev" configures them.
+func newSSO(t testing.TB, ts *httptest.Server, st *sqlite.Store, mgr *session.Manager) (*sso.Service, http.Handler) {
+	t.Helper()
+	public, secret := ts.URL, rand.Text()
+	dev, err := devoidc.New(devoidc.Config{
+		Issuer: public + "/dev-oidc", HTTPClient: ts.Client(),
+		Clients: []devoidc.Client{{ID: "gatehouse", Secret: secret, RedirectURIs: []string{public + "/auth/callback"},
+			PostLogoutRedirectURIs: []string{public + "/auth/signed-out"}, BackchannelLogoutURI: public + "/auth/backchannel-logout/dev"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := sso.New(sso.Config{
+		Providers: []sso.ProviderConfig{{Name: "dev", Issuer: dev.Issuer(), ClientID: "gatehouse", ClientSecret: secret,
+			Scopes: []string{"groups"}, RoleClaim: "groups",
+			Roles: map[string]gatehouse.Role{"authors": gatehouse.RoleAuthor, "editors": gatehouse.RoleEditor}}},
+		Sessions: mgr, Store: st, PublicURL: public, HTTPClient: ts.Client(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, dev
+}

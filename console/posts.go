@@ -43,7 +43,7 @@ func (c *Console) Posts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := postsData{Next: list.Next}
-	names := c.namer(r.Context())
+	names := c.namer(r.Context(), false)
 	for _, post := range list.Posts {
 		can, err := c.canEdit(r.Context(), p, post)
 		if err != nil {
