@@ -1,11 +1,13 @@
 package console_test
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/apikey"
 	"github.com/gatehouse-dev/gatehouse/keyring"
 )
 
@@ -17,11 +19,15 @@ func TestAuditShowsOwnEventsAndAdminsSeeAll(t *testing.T) {
 	if _, err := h.keys.Revoke(t.Context(), keyring.Actor{UserID: admin.ID}, bob.ID, bk.ID); err != nil {
 		t.Fatal(err)
 	}
-	h.withKey(http.MethodGet, "/api/me", "gatehouse_"+ak.ID+"_wrong").mustStatus(t, http.StatusUnauthorized)
+	forged, err := apikey.Roll(ak.ID, rand.Reader) // alice's key id, a secret that is not hers
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.withKey(http.MethodGet, "/api/me", forged.String()).mustStatus(t, http.StatusUnauthorized)
 
 	mine := h.signIn(alice).get("/audit").mustStatus(t, http.StatusOK)
 	checkPage(t, mine)
-	for _, want := range []string{"Key created", ak.Prefix, `label &#34;alice key&#34;`} {
+	for _, want := range []string{"Key created", "Key refused", ak.Prefix, `label &#34;alice key&#34;`} {
 		if !strings.Contains(mine.body, want) {
 			t.Errorf("alice's audit lacks %q", want)
 		}

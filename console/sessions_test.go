@@ -91,3 +91,29 @@ func TestSignOutThisSession(t *testing.T) {
 		t.Errorf("the session still works")
 	}
 }
+
+// TestSessionDevices checks the device names the sessions page derives
+// from User-Agent headers.
+func TestSessionDevices(t *testing.T) {
+	h := newHarness(t)
+	u := h.user(gatehouse.RoleReader)
+	tests := []struct{ ua, want string }{
+		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0", "Firefox on Windows"},
+		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 Edg/140.0.0.0", "Edge on Windows"},
+		{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15", "Safari on macOS"},
+		{"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36", "Chrome on Android"},
+		{"curl/8.5.0", "curl on an unknown system"},
+		{"", "Unknown device"},
+	}
+	var b *browser
+	for _, tt := range tests {
+		b = &browser{h: h, ua: tt.ua}
+		b.cookie = h.startSession(u, tt.ua)
+	}
+	body := b.get("/sessions").mustStatus(t, http.StatusOK).body
+	for _, tt := range tests {
+		if !strings.Contains(body, ">"+tt.want) {
+			t.Errorf("the page does not name %q as %q", tt.ua, tt.want)
+		}
+	}
+}
