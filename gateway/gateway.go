@@ -52,6 +52,9 @@ type Config struct {
 	// are kept for reuse; it should match the expected concurrency. 0
 	// means 256.
 	MaxIdleConnsPerHost int
+	// Transport, when not nil, reaches the upstreams instead of
+	// NewTransport(MaxIdleConnsPerHost, UpstreamTimeout).
+	Transport http.RoundTripper
 	// ReloadInterval is how often Run looks at RoutesFile; 0 means 2s.
 	ReloadInterval time.Duration
 	// Reserved, when not nil, serves the reserved paths the gateway does
@@ -84,11 +87,13 @@ type Gateway struct {
 	version  string
 	interval time.Duration
 
-	transport *http.Transport
+	transport http.RoundTripper
 	buffers   bufferPool
 	state     atomic.Pointer[state]
 	authed    http.Handler // guard.Authenticate(authorize)
 	own       http.Handler // the reserved paths
+	hsts      []string     // the Strict-Transport-Security value, shared read-only
+	csrf      *http.CrossOriginProtection
 
 	reloadMu sync.Mutex // serialises reloads and guards seen
 	seen     os.FileInfo
@@ -122,8 +127,13 @@ func New(cfg Config) (*Gateway, error) {
 		log: cfg.Logger, now: cfg.Now, version: cfg.Version, interval: cfg.ReloadInterval,
 	}
 	g.defaults()
+	g.hsts = []string{server.HSTS}
+	g.csrf = http.NewCrossOriginProtection()
 	g.audit = newAuditor(cfg.Audit, g.log, g.now)
-	g.transport = NewTransport(orDefault(cfg.MaxIdleConnsPerHost, 256), orDefault(cfg.UpstreamTimeout, 30*time.Second))
+	g.transport = cfg.Transport
+	if g.transport == nil {
+		g.transport = NewTransport(orDefault(cfg.MaxIdleConnsPerHost, 256), orDefault(cfg.UpstreamTimeout, 30*time.Second))
+	}
 	g.authed = g.guard.Authenticate(http.HandlerFunc(g.authorize))
 	g.own = g.ownRoutes()
 	if err := g.start(cfg.Routes); err != nil {
@@ -206,6 +216,13 @@ func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request) {
 	case rule.Access == AccessAuthenticated && !authed:
 		g.guard.RequireAuth(nil).ServeHTTP(w, r) // answers 401 with the guard's challenge
 		return
+	case authed && p.Method == gatehouse.MethodSession:
+		// A cookie is an ambient credential: a cross-site form or script
+		// must not use it for an unsafe request. Keys need no such check.
+		if err := g.csrf.Check(r); err != nil {
+			problem.Write(w, r, nil, gatehouse.Errorf(gatehouse.CodeForbidden, "Cross-origin request refused."))
+			return
+		}
 	}
 	for _, s := range rule.Scopes {
 		if !p.Has(s) {

@@ -185,18 +185,35 @@ func (s *headerSet) cleanResponse(h http.Header) {
 	}
 }
 
-// setIdentity adds the identity headers for p.
+// setIdentity adds the identity headers for p. The values share one
+// backing array, each capped at one element: one allocation, not six.
 func (s *headerSet) setIdentity(h http.Header, p *gatehouse.Principal) {
-	h[s.h.UserID] = []string{strconv.FormatInt(p.UserID, 10)}
-	h[s.h.Role] = []string{string(p.Role)}
-	h[s.h.AuthMethod] = []string{string(p.Method)}
-	h[s.h.Scopes] = []string{p.Scopes.String()}
+	v := make([]string, 0, 6)
+	set := func(name, value string) {
+		v = append(v, value)
+		h[name] = v[len(v)-1 : len(v) : len(v)]
+	}
+	set(s.h.UserID, strconv.FormatInt(p.UserID, 10))
+	set(s.h.Role, string(p.Role))
+	set(s.h.AuthMethod, string(p.Method))
+	set(s.h.Scopes, scopeList(p.Scopes))
 	if p.Email != "" && httpguts.ValidHeaderFieldValue(p.Email) {
-		h[s.h.Email] = []string{p.Email}
+		set(s.h.Email, p.Email)
 	}
 	if p.KeyID != "" {
-		h[s.h.KeyID] = []string{p.KeyID}
+		set(s.h.KeyID, p.KeyID)
 	}
+}
+
+// scopeList is ss.String() without allocating for zero or one scope.
+func scopeList(ss gatehouse.Scopes) string {
+	switch len(ss) {
+	case 0:
+		return ""
+	case 1:
+		return string(ss[0])
+	}
+	return ss.String()
 }
 
 // dropCookies returns the Cookie header values without Gatehouse's

@@ -97,6 +97,11 @@ type envOpts struct {
 	routes   string // route file; "" means sampleRoutes
 	upstream http.Handler
 	adjust   func(*gateway.Config)
+	// noRecord serves upstream as it is, without recording requests
+	// (for benchmarks).
+	noRecord bool
+	// sessions, when not nil, authenticates requests without a key.
+	sessions guard.Sessions
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
@@ -111,8 +116,11 @@ func newEnv(t testing.TB, o envOpts) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, store: st, up: newUpstream(t, o.upstream), logs: newLogSink()}
+	if o.noRecord {
+		e.up.Config.Handler = o.upstream
+	}
 	log := slog.New(e.logs)
-	if e.guard, err = guard.New(guard.Config{Store: st, Logger: log}); err != nil {
+	if e.guard, err = guard.New(guard.Config{Store: st, Logger: log, Sessions: o.sessions}); err != nil {
 		t.Fatal(err)
 	}
 	runGuard(t, e.guard)

@@ -1,14 +1,14 @@
 package gateway
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
-	"github.com/gatehouse-dev/gatehouse/server"
 )
 
 // logWriter records what the access log needs about a response.
@@ -23,6 +23,7 @@ type logWriter struct {
 	// response keeps its own headers; every other response is the
 	// gateway's and gets its security headers.
 	forwarding bool
+	id         [1]string // the Request-Id header's value
 }
 
 func (w *logWriter) WriteHeader(code int) {
@@ -52,16 +53,19 @@ func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the upstream receives) and HSTS (the gateway terminates TLS),
 // and starts its log line.
 func (g *Gateway) begin(w http.ResponseWriter, r *http.Request) *logWriter {
+	lw := &logWriter{ResponseWriter: w, start: g.now()}
+	// A request id needs to be unique, not secret: math/rand/v2 spares a
+	// system call per request.
 	var b [8]byte
-	_, _ = rand.Read(b[:]) // never fails (Go 1.24+)
-	id := []string{hex.EncodeToString(b[:])}
+	binary.LittleEndian.PutUint64(b[:], rand.Uint64())
+	lw.id[0] = hex.EncodeToString(b[:])
 	h := w.Header()
-	h["Request-Id"] = id
-	r.Header["Request-Id"] = id // replaces the client's, so that the upstream logs the same id
+	h["Request-Id"] = lw.id[:]
+	r.Header["Request-Id"] = lw.id[:] // replaces the client's, so that the upstream logs the same id
 	if r.TLS != nil || r.URL.Scheme == "https" {
-		h["Strict-Transport-Security"] = []string{server.HSTS}
+		h["Strict-Transport-Security"] = g.hsts
 	}
-	return &logWriter{ResponseWriter: w, start: g.now()}
+	return lw
 }
 
 // end writes the access log line. Like serve's, it never logs the query

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Proxy load test: the same wrk load, from a second process on loopback,
+# against (1) the example upstream alone, (2) a bare httputil.ReverseProxy
+# (examples/bareproxy: tuned transport, same TLS) and (3) "gatehouse
+# proxy" with an API key, all in one run; prints req/s and p50/p99 side by
+# side with each proxy's CPU time per request (the upstream's excluded),
+# and Gatehouse's throughput as a share of the bare proxy's.
+# With taskset, wrk runs on CPU 0 and the servers on CPU 1.
+#
+#   scripts/proxy-load.sh [seconds] [connections] [rounds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+conns=${2:-32}
+rounds=${3:-3}
+command -v wrk >/dev/null || { echo "proxy-load.sh needs wrk (apt-get install wrk)" >&2; exit 1; }
+
+up_addr=127.0.0.1:39000 bare_addr=127.0.0.1:39443 gh_addr=127.0.0.1:38443
+client=() server=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then client=(taskset -c 0) server=(taskset -c 1); fi
+
+dir=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+go build -o "$dir/gatehouse" ./cmd/gatehouse
+go build -o "$dir/upstream" ./examples/upstream
+go build -o "$dir/bareproxy" ./examples/bareproxy
+export GATEHOUSE_DATA_DIR=$dir/data GATEHOUSE_LOG_LEVEL=warn
+
+# waitfor URL: until it answers (any status), or the server died.
+waitfor() {
+  for _ in $(seq 100); do curl -ks -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "no answer from $1" >&2; cat "$dir"/*.err >&2; exit 1
+}
+
+"${server[@]}" "$dir/upstream" --addr $up_addr 2>"$dir/upstream.err" & pids+=($!); up_pid=$!
+"${server[@]}" "$dir/gatehouse" proxy --addr $gh_addr --http-addr off --upstream http://$up_addr \
+  --routes examples/routes.yaml >"$dir/gatehouse.out" 2>"$dir/gatehouse.err" & pids+=($!); gh_pid=$!
+waitfor http://$up_addr/public/hello
+waitfor https://$gh_addr/.gatehouse/health
+"${server[@]}" "$dir/bareproxy" -addr $bare_addr -upstream http://$up_addr -data-dir "$dir/data" 2>"$dir/bare.err" & pids+=($!); bare_pid=$!
+waitfor https://$bare_addr/public/hello
+
+"$dir/gatehouse" users add --service load --role reader >/dev/null 2>&1
+key=$("$dir/gatehouse" keys create --user load --label load --scope read 2>/dev/null)
+# The key must work before it is measured.
+code=$(curl -ks -o /dev/null -w '%{http_code}' -H "Authorization: apikey $key" https://$gh_addr/api/hello)
+[ "$code" = 200 ] || { echo "gatehouse answered $code to the key" >&2; exit 1; }
+
+# cputicks PID: the user and system CPU time the process has used, in ticks.
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# measure NAME PID URL [HEADER]: one wrk run; prints "req/s p50 p99 cpu",
+# latencies in ms and cpu the server's CPU time per request in µs (the
+# measure that noise from other processes on the machine disturbs least).
+measure() {
+  local out before after
+  before=$(cputicks "$2")
+  out=$("${client[@]}" wrk -t1 -c"$conns" -d"${secs}s" --latency ${4:+-H "$4"} "$3")
+  after=$(cputicks "$2")
+  if grep -q 'Non-2xx' <<<"$out"; then echo "$1: non-2xx responses" >&2; echo "$out" >&2; exit 1; fi
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+       function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+       /Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} / requests in / {n=$1}
+       END { printf "%.0f %.2f %.2f %.1f\n", r, ms(p50), ms(p99), ticks / hz * 1e6 / n }' <<<"$out"
+}
+
+median() { awk 'NF' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+declare -A rps p50 p99 cpu
+for round in $(seq "$rounds"); do
+  for name in upstream bare gatehouse; do
+    case $name in
+      upstream)  read -r r a b c < <(measure upstream $up_pid http://$up_addr/api/hello) ;;
+      bare)      read -r r a b c < <(measure bare $bare_pid https://$bare_addr/api/hello) ;;
+      gatehouse) read -r r a b c < <(measure gatehouse $gh_pid https://$gh_addr/api/hello "Authorization: apikey $key") ;;
+    esac
+    rps[$name]+="$r"$'\n' p50[$name]+="$a"$'\n' p99[$name]+="$b"$'\n' cpu[$name]+="$c"$'\n'
+    echo "round $round $name: $r req/s, p50 $a ms, p99 $b ms, server CPU $c µs/request" >&2
+  done
+done
+
+echo "== GET /api/hello, ${secs}s x $rounds rounds (medians), $conns connections, wrk -t1"
+printf "%-34s %9s %8s %8s %14s\n" "" "req/s" "p50 ms" "p99 ms" "CPU µs/req"
+for name in upstream bare gatehouse; do
+  case $name in
+    upstream) label="upstream alone (plain HTTP)" ;;
+    bare) label="bare httputil.ReverseProxy (TLS)" ;;
+    gatehouse) label="gatehouse proxy + API key (TLS)" ;;
+  esac
+  printf "%-34s %9s %8s %8s %14s\n" "$label" "$(median <<<"${rps[$name]}")" "$(median <<<"${p50[$name]}")" \
+    "$(median <<<"${p99[$name]}")" "$(median <<<"${cpu[$name]}")"
+done
+awk -v g="$(median <<<"${rps[gatehouse]}")" -v b="$(median <<<"${rps[bare]}")" \
+    -v gc="$(median <<<"${cpu[gatehouse]}")" -v bc="$(median <<<"${cpu[bare]}")" \
+  'BEGIN { printf "gatehouse / bare proxy: %.1f%% of the throughput, %.1f%% of the CPU per request (target: throughput at least 85%%)\n", 100*g/b, 100*gc/bc }'
