@@ -98,7 +98,7 @@ func revokedNotice(views []keyring.KeyView, id string) string {
 // newForm returns the create form with the scopes the caller's role
 // allows, checked as given (nil: read only).
 func (c *Console) newForm(p *gatehouse.Principal, checked []string, expires, on string) createForm {
-	f := createForm{Expires: expires, ExpiresOn: on, MinDate: c.now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)}
+	f := createForm{Expires: expires, ExpiresOn: on, MinDate: c.now().UTC().Format(time.DateOnly)}
 	set := gatehouse.NewScopes(gatehouseScopes(checked)...)
 	if checked == nil {
 		set = gatehouse.NewScopes(gatehouse.ScopeRead)
