@@ -184,20 +184,15 @@ func (g *Gateway) Table() *Table { return g.state.Load().table }
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lw := g.begin(w, r)
 	defer g.end(lw, r)
-	if r.Method == http.MethodConnect {
-		g.fail(lw, r, gatehouse.Errorf(gatehouse.CodeInvalid, "CONNECT is not forwarded."))
-		return
-	}
-	p := r.URL.EscapedPath()
-	if err := CheckPath(p); err != nil {
+	reserved, err := precheck(r)
+	switch {
+	case err != nil:
 		g.fail(lw, r, err)
-		return
-	}
-	if isReserved(p) {
+	case reserved:
 		g.own.ServeHTTP(lw, r)
-		return
+	default:
+		g.authed.ServeHTTP(lw, r)
 	}
-	g.authed.ServeHTTP(lw, r)
 }
 
 // authorize applies the rule that decides r to its principal, then

@@ -162,17 +162,25 @@ type Explanation struct {
 	Upstream *Upstream
 }
 
-// classify is the gateway's decision on r, before authentication.
-func (t *Table) classify(r *http.Request) Explanation {
+// precheck is what the gateway decides before authentication: a request
+// it refuses (CONNECT, a path that is not canonical), or one for a reserved
+// path.
+func precheck(r *http.Request) (reserved bool, err error) {
 	if r.Method == http.MethodConnect {
-		return Explanation{Invalid: gatehouse.Errorf(gatehouse.CodeInvalid, "CONNECT is not forwarded.")}
+		return false, gatehouse.Errorf(gatehouse.CodeInvalid, "CONNECT is not forwarded.")
 	}
 	p := r.URL.EscapedPath()
 	if err := CheckPath(p); err != nil {
-		return Explanation{Invalid: err}
+		return false, err
 	}
-	if isReserved(p) {
-		return Explanation{Reserved: true}
+	return isReserved(p), nil
+}
+
+// classify is the gateway's decision on r, before authentication: the
+// same functions as ServeHTTP's, so that Explain tells the truth.
+func (t *Table) classify(r *http.Request) Explanation {
+	if reserved, err := precheck(r); err != nil || reserved {
+		return Explanation{Invalid: err, Reserved: reserved}
 	}
 	rule := t.match(r)
 	if rule == nil {

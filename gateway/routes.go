@@ -79,8 +79,8 @@ type Upstream struct {
 	Health string
 }
 
-// Table is a parsed, validated route file. It is immutable: a reload makes
-// a new Table.
+// Table is a parsed, validated route file, made by ParseRoutes or
+// LoadRoutes. It is read-only: a reload makes a new Table.
 type Table struct {
 	// Rules are the entries in file order. Which one decides a request is
 	// http.ServeMux's choice: the most specific pattern, not the first.
