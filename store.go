@@ -21,6 +21,11 @@ type UserStore interface {
 	// UpdateUser saves u's Email, Name, Role and Disabled, sets Updated, and
 	// records a Change for the user.
 	UpdateUser(ctx context.Context, u *User) error
+	// AcceptInvitation links the invitation id (a user whose issuer is
+	// IssuerInvited) to the identity that signed in, keeping its id, role
+	// and keys. CodeNotFound when id is not an invitation; CodeConflict
+	// when the identity belongs to another user.
+	AcceptInvitation(ctx context.Context, id int64, issuer, subject string) error
 }
 
 // KeyStore keeps API keys. Errors carry a Code as for UserStore;
@@ -60,6 +65,10 @@ type Change struct {
 	Seq    int64
 	UserID int64  // all the user's credentials, when not 0
 	KeyID  string // one key, when not ""
+	// All says that changes may have been missed (pruned before they were
+	// read, or the store went back in time): drop everything cached. The
+	// changes delivered after it have a Seq greater than its Seq.
+	All bool
 }
 
 // ChangeFeed lets every instance that shares a store learn about changes
@@ -69,7 +78,9 @@ type ChangeFeed interface {
 	LastChange(ctx context.Context) (int64, error)
 	// WatchChanges calls fn, in order, for every change with Seq > after,
 	// including those made later, until ctx ends; it then returns ctx.Err().
-	// A change made anywhere reaches fn within one second.
+	// A change made anywhere reaches fn within one second. When the feed
+	// cannot be read, it returns that error at once (the caller must
+	// assume it missed changes).
 	WatchChanges(ctx context.Context, after int64, fn func(Change)) error
 }
 

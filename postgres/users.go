@@ -111,3 +111,25 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	u.Updated = now
 	return nil
 }
+
+// AcceptInvitation links an invitation to the identity that signed in.
+func (s *Store) AcceptInvitation(ctx context.Context, id int64, issuer, subject string) error {
+	if issuer == "" || subject == "" || issuer == gatehouse.IssuerInvited {
+		return gatehouse.Errorf(gatehouse.CodeInvalid, "an invitation is accepted by a real identity")
+	}
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET issuer = $1, subject = $2, updated = $3 WHERE id = $4 AND issuer = $5`,
+			issuer, subject, stamp(s.now()), id, gatehouse.IssuerInvited)
+		if err := mustAffect(tag, err, "No such invitation."); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, gatehouse.Change{UserID: id})
+	})
+	if constraint(err) != "" {
+		err = conflict(err, "another user has this identity")
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: accept invitation %d: %w", id, classify(err))
+	}
+	return nil
+}

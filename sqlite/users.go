@@ -118,6 +118,29 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	return nil
 }
 
+// AcceptInvitation links an invitation to the identity that signed in.
+func (s *Store) AcceptInvitation(ctx context.Context, id int64, issuer, subject string) error {
+	if issuer == "" || subject == "" || issuer == gatehouse.IssuerInvited {
+		return gatehouse.Errorf(gatehouse.CodeInvalid, "an invitation is accepted by a real identity")
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET issuer = ?, subject = ?, updated = ? WHERE id = ? AND issuer = ?`,
+			issuer, subject, stamp(s.now()).UnixMilli(), id, gatehouse.IssuerInvited)
+		if err := mustAffect(res, err, "No such invitation."); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, gatehouse.Change{UserID: id})
+	})
+	if unique(err) != "" {
+		err = conflict(err, "another user has this identity")
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: accept invitation %d: %w", id, classify(err))
+	}
+	s.wakeWatchers()
+	return nil
+}
+
 // mustAffect turns an update of no row into a CodeNotFound error.
 func mustAffect(res sql.Result, err error, msg string) error {
 	if err != nil {

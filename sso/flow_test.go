@@ -249,3 +249,50 @@ func find(log []string, path, prefix string) string {
 	}
 	return "(none for " + path + " " + prefix + ")"
 }
+
+// TestInvitationAccepted: a person the operator invited by email becomes,
+// at first sign-in, that same user: same id (so the keys made for them
+// keep working), and the invitation is gone.
+func TestInvitationAccepted(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		st := open(t)
+		inv := &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: "author@example.com", Kind: gatehouse.KindPerson,
+			Email: "author@example.com", Role: gatehouse.RoleAuthor}
+		if err := st.CreateUser(t.Context(), inv); err != nil {
+			t.Fatal(err)
+		}
+		a := newApp(t, st, nil, nil)
+		b := a.browser()
+		a.login(t, b, "dev-author")
+		if status, v := a.me(t, b); status != http.StatusOK || v.UserID != inv.ID || v.Role != "author" {
+			t.Fatalf("/api/me = %d %+v, want the invited user %d", status, v, inv.ID)
+		}
+		if _, err := st.UserByIdentity(t.Context(), gatehouse.IssuerInvited, "author@example.com"); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			t.Errorf("the invitation is still there: %v", err)
+		}
+	})
+}
+
+// TestDisabledInvitationRefused: disabling an invited person before they
+// sign in keeps them out; it does not give them a fresh account.
+func TestDisabledInvitationRefused(t *testing.T) {
+	st := sqliteStore(t)
+	inv := &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: "author@example.com", Kind: gatehouse.KindPerson,
+		Email: "author@example.com", Role: gatehouse.RoleAuthor, Disabled: true}
+	if err := st.CreateUser(t.Context(), inv); err != nil {
+		t.Fatal(err)
+	}
+	a := newApp(t, st, nil, nil)
+	b := a.browser()
+	p := a.pick(t, b, a.startLogin(t, b, "/"), "dev-author")
+	if strings.Contains(p.body, "Signed in") {
+		t.Fatal("a disabled invitation signed in")
+	}
+	if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+		t.Errorf("/api/me = %d, want 401", status)
+	}
+	users, _ := st.Users(t.Context(), "author@example.com")
+	if len(users) != 1 {
+		t.Errorf("%d users with the email, want only the disabled invitation", len(users))
+	}
+}

@@ -12,12 +12,9 @@ import (
 // subject), never by email alone, and created on first sign-in.
 //
 // Invitations: an operator may add a person by email before they first
-// sign in (issuer gatehouse.IssuerInvited, subject the email). A store
-// never changes a user's issuer or subject, so the first sign-in with a
-// verified email that matches an invitation creates a new user with the
-// invitation's role and name, and disables the invitation so that it is
-// used once. The invited user's id, and whatever belonged to it, stay with
-// the disabled invitation.
+// sign in (issuer gatehouse.IssuerInvited, subject the email). The first
+// sign-in with a verified email that matches an invitation accepts it: the
+// invited user becomes that identity, keeping its id, role and API keys.
 func (s *Service) user(ctx context.Context, c *ProviderConfig, id *identity) (*gatehouse.User, error) {
 	if id.Subject == "" {
 		return nil, failure("no_subject", gatehouse.Errorf(gatehouse.CodeInvalid, "the provider named no subject"))
@@ -70,8 +67,7 @@ func (s *Service) create(ctx context.Context, c *ProviderConfig, id *identity) (
 		return nil, err
 	}
 	if inv != nil {
-		u.Role = inv.Role
-		u.Name = cmp(u.Name, inv.Name)
+		return s.accept(ctx, c, inv, id)
 	}
 	if r, ok := c.roleFrom(id.Claims); ok {
 		u.Role = r
@@ -81,12 +77,19 @@ func (s *Service) create(ctx context.Context, c *ProviderConfig, id *identity) (
 	}
 	s.auditCtx(ctx, &gatehouse.AuditEvent{Action: gatehouse.ActionUserCreate, UserID: u.ID,
 		Detail: fmt.Sprintf("first sign-in through %s, role %s", c.Name, u.Role)})
-	if inv != nil {
-		if err := s.consume(ctx, inv, u); err != nil {
-			return nil, err
-		}
-	}
 	return u, nil
+}
+
+// accept makes the invitation inv the identity that signed in, then
+// updates it from what the provider says, as for a returning user.
+func (s *Service) accept(ctx context.Context, c *ProviderConfig, inv *gatehouse.User, id *identity) (*gatehouse.User, error) {
+	if err := s.store.AcceptInvitation(ctx, inv.ID, id.Issuer, id.Subject); err != nil {
+		return nil, fmt.Errorf("sso: accept invitation %d: %w", inv.ID, err)
+	}
+	inv.Issuer, inv.Subject = id.Issuer, id.Subject
+	s.auditCtx(ctx, &gatehouse.AuditEvent{Action: gatehouse.ActionUserUpdate, ActorID: inv.ID, UserID: inv.ID,
+		Detail: fmt.Sprintf("invitation accepted at first sign-in through %s", c.Name)})
+	return s.refresh(ctx, c, inv, id)
 }
 
 // invitation returns the active invitation for a verified email, or nil.
@@ -99,23 +102,13 @@ func (s *Service) invitation(ctx context.Context, email string) (*gatehouse.User
 		return nil, fmt.Errorf("sso: find invitation: %w", err)
 	}
 	for _, u := range users {
-		if u.Issuer == gatehouse.IssuerInvited && strings.EqualFold(u.Subject, email) && !u.Disabled {
+		if u.Issuer == gatehouse.IssuerInvited && strings.EqualFold(u.Subject, email) {
 			return u, nil
 		}
 	}
 	return nil, nil
 }
 
-// consume disables a used invitation.
-func (s *Service) consume(ctx context.Context, inv, by *gatehouse.User) error {
-	inv.Disabled = true
-	if err := s.store.UpdateUser(ctx, inv); err != nil {
-		return fmt.Errorf("sso: close invitation %d: %w", inv.ID, err)
-	}
-	s.auditCtx(ctx, &gatehouse.AuditEvent{Action: gatehouse.ActionUserUpdate, ActorID: by.ID, UserID: inv.ID,
-		Detail: fmt.Sprintf("invitation accepted by user %d; disabled", by.ID)})
-	return nil
-}
 
 func (s *Service) auditCtx(ctx context.Context, e *gatehouse.AuditEvent) {
 	e.Time = s.now()
