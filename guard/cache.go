@@ -23,19 +23,21 @@ type entry struct {
 	revoked     bool
 	disabled    bool      // the owner is disabled
 	activity    time.Time // last use, roll or creation, as loaded
+	loaded      time.Time // when the key was read; see cache.maxAge
 	lastUse     atomic.Int64
 	principal   *gatehouse.Principal
 	// expiresHeader is the Gatehouse-Key-Expires value, or "".
 	expiresHeader string
 }
 
-// newEntry builds the entry and its shared Principal for key k of owner u.
-// pending is the latest use this guard has not written yet, or zero.
-func newEntry(k *gatehouse.APIKey, u *gatehouse.User, pending time.Time) *entry {
+// newEntry builds the entry and its shared Principal for key k of owner u,
+// read at loaded. pending is the latest use this guard has not written yet,
+// or zero.
+func newEntry(k *gatehouse.APIKey, u *gatehouse.User, pending, loaded time.Time) *entry {
 	e := &entry{
 		id: k.ID, userID: k.UserID, hash: k.Hash, prevHash: k.PrevHash, prevExpires: k.PrevExpires,
 		expires: k.Expires, revoked: !k.Revoked.IsZero(), disabled: u.Disabled,
-		activity: latest(k.Created, k.Rolled, k.LastUsed, pending),
+		activity: latest(k.Created, k.Rolled, k.LastUsed, pending), loaded: loaded,
 		principal: &gatehouse.Principal{
 			UserID: u.ID, Email: u.Email, Name: u.Name, Kind: u.Kind, Role: u.Role,
 			Method: gatehouse.MethodAPIKey, KeyID: k.ID, KeyExpires: k.Expires,
@@ -106,27 +108,36 @@ func (e *entry) lastActivity() time.Time {
 	return e.activity
 }
 
-// cache holds entries by key id, at most max of them. It serves entries
-// only while live (the change feed is being watched). epoch changes with
-// every invalidation, so that an entry loaded before one is not cached
-// after it.
+// cache holds entries by key id, at most max of them, each for maxAge at
+// most. It serves entries only while live (the change feed is being
+// watched). epoch changes with every invalidation, so that an entry loaded
+// before one is not cached after it.
 type cache struct {
-	mu    sync.RWMutex
-	max   int
-	m     map[string]*entry
-	epoch uint64
-	live  bool
+	mu     sync.RWMutex
+	max    int
+	maxAge time.Duration
+	m      map[string]*entry
+	epoch  uint64
+	live   bool
 }
 
-func newCache(max int) *cache {
-	return &cache{max: max, m: make(map[string]*entry)}
+func newCache(max int, maxAge time.Duration) *cache {
+	return &cache{max: max, maxAge: maxAge, m: make(map[string]*entry)}
 }
 
-// get returns the cached entry for id, or nil.
-func (c *cache) get(id string) *entry {
+// get returns the cached entry for id, or nil when there is none or it is
+// maxAge old at now (a load then replaces it). A clock that went back
+// also makes the entry too old.
+func (c *cache) get(id string, now time.Time) *entry {
 	c.mu.RLock()
 	e := c.m[id]
 	c.mu.RUnlock()
+	if e == nil {
+		return nil
+	}
+	if age := now.Sub(e.loaded); age < 0 || age >= c.maxAge {
+		return nil
+	}
 	return e
 }
 
@@ -174,6 +185,14 @@ func (c *cache) dropUser(userID int64) {
 	c.mu.Unlock()
 }
 
+// dropAll empties the cache.
+func (c *cache) dropAll() {
+	c.mu.Lock()
+	clear(c.m)
+	c.epoch++
+	c.mu.Unlock()
+}
+
 // setLive empties the cache and turns it on or off.
 func (c *cache) setLive(live bool) {
 	c.mu.Lock()
@@ -194,7 +213,8 @@ func (c *cache) len() int {
 const watchRetry = time.Second
 
 // watch keeps the cache in step with the change feed until ctx ends. While
-// the feed fails, the cache is off and every request reads the store.
+// the feed fails, the cache is off and every request reads the store; it
+// comes back on from the feed's newest change, since it starts empty.
 func (g *Guard) watch(ctx context.Context) {
 	for {
 		err := g.watchOnce(ctx)
@@ -222,8 +242,14 @@ func (g *Guard) watchOnce(ctx context.Context) error {
 	return g.store.WatchChanges(ctx, seq, g.apply)
 }
 
-// apply drops the entries a change concerns.
+// apply drops the entries a change concerns: all of them when the feed
+// says that changes were lost.
 func (g *Guard) apply(c gatehouse.Change) {
+	if c.All {
+		g.log.Warn("guard: the change feed lost changes; key cache emptied", "seq", c.Seq)
+		g.cache.dropAll()
+		return
+	}
 	if c.KeyID != "" {
 		g.cache.dropKey(c.KeyID)
 	}

@@ -20,9 +20,12 @@
 // every change to a key or its owner (revoke, roll, delete, role change,
 // disable), made by this instance or any other sharing the store, drops the
 // cached entries within the feed's delay (one second at most). Without Run,
-// or while the feed is failing, every request reads the store. The key
-// management code of the same instance also calls InvalidateKey and
-// InvalidateUser, so that its own changes apply at once.
+// or while the feed is failing, every request reads the store: a feed
+// error empties the cache and turns it off until the feed is read again.
+// A feed that reports lost changes (pruned before they were read) empties
+// the whole cache. As a backstop, no entry serves longer than
+// CacheMaxAge. The key management code of the same instance also calls
+// InvalidateKey and InvalidateUser, so that its own changes apply at once.
 //
 // # Failures
 //
@@ -78,6 +81,10 @@ type Config struct {
 	// CacheSize bounds the number of cached keys; 0 means 10000. When full,
 	// a random entry makes room.
 	CacheSize int
+	// CacheMaxAge is how long a cached key may serve before it is read
+	// again, whatever the change feed says; 0 means 30s. It bounds the
+	// harm of a feed that stops delivering without failing.
+	CacheMaxAge time.Duration
 	// IdleExpiry, when positive, is how long a key may go unused before it
 	// expires on its own (see gatehouse.APIKey.Status). 0: never.
 	IdleExpiry time.Duration
@@ -122,6 +129,7 @@ type Guard struct {
 // Default settings.
 const (
 	DefaultCacheSize      = 10000
+	DefaultCacheMaxAge    = 30 * time.Second
 	DefaultFlushInterval  = 2 * time.Second
 	DefaultFailureBurst   = 10
 	DefaultFailureRate    = 10 // per minute
@@ -134,7 +142,7 @@ func New(cfg Config) (*Guard, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("guard: Store is required")
 	}
-	if cfg.CacheSize < 0 || cfg.IdleExpiry < 0 || cfg.FlushInterval < 0 || cfg.FailureBurst < 0 ||
+	if cfg.CacheSize < 0 || cfg.CacheMaxAge < 0 || cfg.IdleExpiry < 0 || cfg.FlushInterval < 0 || cfg.FailureBurst < 0 ||
 		cfg.FailuresPerMinute < 0 || cfg.FailureClients < 0 {
 		return nil, errors.New("guard: negative setting in Config")
 	}
@@ -152,7 +160,7 @@ func New(cfg Config) (*Guard, error) {
 	if g.clientAddr == nil {
 		g.clientAddr = remoteHost
 	}
-	g.cache = newCache(orDefault(cfg.CacheSize, DefaultCacheSize))
+	g.cache = newCache(orDefault(cfg.CacheSize, DefaultCacheSize), orDefault(cfg.CacheMaxAge, DefaultCacheMaxAge))
 	g.usage.init()
 	g.limits = newLimiter(orDefault(cfg.FailureBurst, DefaultFailureBurst),
 		orDefault(cfg.FailuresPerMinute, DefaultFailureRate), orDefault(cfg.FailureClients, DefaultFailureClients))

@@ -47,7 +47,7 @@ func (g *Guard) verify(ctx context.Context, text, addr string) (*entry, error) {
 		return nil, g.reject(ctx, now, rejection{addr: addr, reason: reasonMalformed})
 	}
 	h := apikey.Hash(text)
-	e, fresh, err := g.lookup(ctx, k.ID)
+	e, fresh, err := g.lookup(ctx, k.ID, now)
 	if err != nil {
 		return nil, g.lookupFailed(ctx, now, k.ID, addr, err)
 	}
@@ -55,7 +55,7 @@ func (g *Guard) verify(ctx context.Context, text, addr string) (*entry, error) {
 	if reason == reasonIdle && !fresh {
 		// Another instance may have seen uses this one has not: ask the
 		// store before refusing.
-		if e, err = g.load(ctx, k.ID); err != nil {
+		if e, err = g.load(ctx, k.ID, now); err != nil {
 			return nil, g.lookupFailed(ctx, now, k.ID, addr, err)
 		}
 		reason = e.check(&h, now, g.idle)
@@ -70,17 +70,18 @@ func (g *Guard) verify(ctx context.Context, text, addr string) (*entry, error) {
 
 // lookup returns the entry for id from the cache, or loads it from the
 // store (fresh is then true).
-func (g *Guard) lookup(ctx context.Context, id string) (e *entry, fresh bool, err error) {
-	if e := g.cache.get(id); e != nil {
+func (g *Guard) lookup(ctx context.Context, id string, now time.Time) (e *entry, fresh bool, err error) {
+	if e := g.cache.get(id, now); e != nil {
 		return e, false, nil
 	}
-	e, err = g.load(ctx, id)
+	e, err = g.load(ctx, id, now)
 	return e, true, err
 }
 
 // load reads the key and its owner, and caches the entry unless an
-// invalidation happened meanwhile.
-func (g *Guard) load(ctx context.Context, id string) (*entry, error) {
+// invalidation happened meanwhile. now, taken before the read, is the
+// entry's age.
+func (g *Guard) load(ctx context.Context, id string, now time.Time) (*entry, error) {
 	epoch, live := g.cache.begin()
 	k, err := g.store.Key(ctx, id)
 	if err != nil {
@@ -90,7 +91,7 @@ func (g *Guard) load(ctx context.Context, id string) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w %d: %w", errOwner, k.UserID, err)
 	}
-	e := newEntry(k, u, g.usage.last(k.ID))
+	e := newEntry(k, u, g.usage.last(k.ID), now)
 	if live {
 		g.cache.put(e, epoch)
 	}

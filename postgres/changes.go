@@ -14,13 +14,13 @@ const (
 	// notifyChannel is the LISTEN/NOTIFY channel of the change feed.
 	notifyChannel = "gatehouse_changes"
 	// fallbackInterval is how often a watcher reads the table without a
-	// notification, and how long it waits before reconnecting.
+	// notification.
 	fallbackInterval = 500 * time.Millisecond
 	// changeRetention is how long a change row is kept. Watchers read a
 	// change within a second; one that falls further behind than this (a
-	// process suspended for an hour) misses changes, so its owner should
-	// drop its caches after a long pause. The newest row is always kept so
-	// that LastChange stays right.
+	// process suspended for an hour) would miss changes: WatchChanges then
+	// tells it to drop everything (see gap). The newest row is always kept
+	// so that LastChange stays right.
 	changeRetention = time.Hour
 	// changeBatch bounds the rows read per query.
 	changeBatch = 500
@@ -63,9 +63,13 @@ func (s *Store) LastChange(ctx context.Context) (int64, error) {
 
 // WatchChanges calls fn, in order, for every change with Seq > after, until
 // ctx ends, and then returns ctx.Err(). It holds a connection of its own
-// (outside the pool) that listens for notifications; when that connection
-// fails it logs the error and reconnects, reading what it missed. fn runs
-// on the caller's goroutine and may use the Store.
+// (outside the pool) that listens for notifications. It returns the first
+// error connecting, listening or reading: a watcher that cannot read the
+// feed must not let its owner believe that nothing changed, so the caller
+// decides when to try again (and from where). When changes after after
+// were pruned before it read them, or the table went back (the database
+// was restored), fn gets a Change with All set first. fn runs on the
+// caller's goroutine and may use the Store.
 func (s *Store) WatchChanges(ctx context.Context, after int64, fn func(gatehouse.Change)) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -76,51 +80,39 @@ func (s *Store) WatchChanges(ctx context.Context, after int64, fn func(gatehouse
 		case <-wctx.Done():
 		}
 	}()
-	for wctx.Err() == nil {
-		err := s.listen(wctx, &after, fn)
-		if wctx.Err() != nil {
-			break
-		}
-		s.log.WarnContext(ctx, "postgres: change feed interrupted; reconnecting", "err", err)
-		sleep(wctx, fallbackInterval)
-	}
-	if ctx.Err() != nil {
+	err := s.listen(wctx, after, fn)
+	switch {
+	case ctx.Err() != nil:
 		return ctx.Err()
+	case wctx.Err() != nil:
+		return errClosed
 	}
-	return errClosed
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+	return fmt.Errorf("postgres: watch changes: %w", classify(err))
 }
 
 // listen connects, listens, and delivers changes until ctx ends or the
-// connection fails.
-func (s *Store) listen(ctx context.Context, after *int64, fn func(gatehouse.Change)) error {
+// connection fails; it always returns an error.
+func (s *Store) listen(ctx context.Context, after int64, fn func(gatehouse.Change)) error {
 	cc := s.pool.Config().ConnConfig.Copy()
 	cc.RuntimeParams["application_name"] = s.listenerName()
-	conn, err := pgx.ConnectConfig(ctx, cc)
+	cctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(cctx, cc)
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		defer cancel()
 		conn.Close(cctx)
 	}()
-	if _, err := conn.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
+	if _, err := conn.Exec(cctx, `LISTEN `+notifyChannel); err != nil {
 		return err
 	}
 	for {
-		// Read first: changes made before LISTEN took effect, or while
-		// reconnecting, were not notified to this connection.
-		if err := deliver(ctx, conn, after, fn); err != nil {
+		// Read first: changes made before LISTEN took effect were not
+		// notified to this connection.
+		if err := deliver(ctx, conn, &after, fn); err != nil {
 			return err
 		}
 		if err := wait(ctx, conn); err != nil {
@@ -150,16 +142,23 @@ func wait(ctx context.Context, conn *pgx.Conn) error {
 	return err
 }
 
+// readTimeout bounds connecting and each read of the feed, so that a
+// connection that hangs (a peer gone without a word) is a failure the
+// watcher's owner hears of.
+const readTimeout = 2 * time.Second
+
 // deliver passes the changes after *after to fn, advancing *after.
 func deliver(ctx context.Context, conn *pgx.Conn, after *int64, fn func(gatehouse.Change)) error {
 	for {
-		rows, err := conn.Query(ctx, `SELECT seq, user_id, key_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`, *after, changeBatch)
+		rctx, cancel := context.WithTimeout(ctx, readTimeout)
+		batch, lo, hi, err := changesAfter(rctx, conn, *after)
+		cancel()
 		if err != nil {
 			return err
 		}
-		batch, err := pgx.CollectRows(rows, pgx.RowToStructByPos[gatehouse.Change])
-		if err != nil {
-			return err
+		if resume, missed := gap(*after, lo, hi); missed {
+			*after = resume
+			fn(gatehouse.Change{Seq: resume, All: true})
 		}
 		for _, c := range batch {
 			fn(c)
@@ -169,4 +168,45 @@ func deliver(ctx context.Context, conn *pgx.Conn, after *int64, fn func(gatehous
 			return nil
 		}
 	}
+}
+
+// gap tells whether a watcher at after may have missed changes, from the
+// oldest (lo) and newest (hi) Seq in the table (0 when it is empty), read
+// after the changes that follow after. Rows are pruned oldest first, so
+// lo > after+1 means that some after after may be gone (or that seqs were
+// skipped by rolled-back transactions: dropping a cache for nothing is
+// harmless); hi < after means the table went back. resume is where the
+// watcher goes on from.
+func gap(after, lo, hi int64) (resume int64, missed bool) {
+	switch {
+	case hi < after:
+		return hi, true
+	case lo > after+1:
+		return after, true
+	}
+	return after, false
+}
+
+// changesAfter reads up to changeBatch changes with Seq > after, then the
+// bounds of the table, in one round trip.
+func changesAfter(ctx context.Context, conn *pgx.Conn, after int64) (out []gatehouse.Change, lo, hi int64, err error) {
+	var b pgx.Batch
+	b.Queue(`SELECT seq, user_id, key_id FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`, after, changeBatch).Query(func(rows pgx.Rows) error {
+		var err error
+		out, err = pgx.CollectRows(rows, scanChange)
+		return err
+	})
+	b.Queue(`SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM changes`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&lo, &hi)
+	})
+	if err := conn.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, 0, 0, err
+	}
+	return out, lo, hi, nil
+}
+
+func scanChange(row pgx.CollectableRow) (gatehouse.Change, error) {
+	var c gatehouse.Change
+	err := row.Scan(&c.Seq, &c.UserID, &c.KeyID)
+	return c, err
 }

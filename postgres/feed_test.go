@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -9,10 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// TestWatchReconnects kills the watcher's listening connection on the
-// server, as a failover or an idle-connection reaper would, and makes a
-// change while it is gone: the change must still arrive.
-func TestWatchReconnects(t *testing.T) {
+// TestWatchFailsOnLostListener kills the watcher's listening connection
+// on the server, as a failover or an idle-connection reaper would, and
+// makes a change while it is gone. WatchChanges must return an error
+// rather than keep its caller believing that nothing changes, and a
+// watcher started again from where the first one stopped must get the
+// change.
+func TestWatchFailsOnLostListener(t *testing.T) {
 	schema := newSchema(t)
 	s := migrated(t, schema)
 	u := &gatehouse.User{Issuer: gatehouse.IssuerService, Subject: "svc", Kind: gatehouse.KindService, Role: gatehouse.RoleReader}
@@ -23,10 +27,8 @@ func TestWatchReconnects(t *testing.T) {
 	if err := s.CreateKey(t.Context(), k); err != nil {
 		t.Fatal(err)
 	}
-	changes := make(chan gatehouse.Change, 10)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go s.WatchChanges(ctx, 0, func(c gatehouse.Change) { changes <- c })
+	errc := make(chan error, 1)
+	go func() { errc <- s.WatchChanges(t.Context(), 0, func(gatehouse.Change) {}) }()
 
 	admin, err := pgx.Connect(t.Context(), dsn(t))
 	if err != nil {
@@ -37,6 +39,19 @@ func TestWatchReconnects(t *testing.T) {
 	if err := s.RevokeKey(t.Context(), k.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case err := <-errc:
+		if err == nil || errors.Is(err, context.Canceled) {
+			t.Fatalf("WatchChanges returned %v after losing its connection, want its error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WatchChanges kept running without its listening connection")
+	}
+
+	changes := make(chan gatehouse.Change, 10)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go s.WatchChanges(ctx, 0, func(c gatehouse.Change) { changes <- c })
 	select {
 	case c := <-changes:
 		if c.KeyID != k.ID {

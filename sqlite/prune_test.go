@@ -80,6 +80,9 @@ func remaining(t *testing.T, s *sqlite.Store) []gatehouse.Change {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	s.WatchChanges(ctx, 0, func(c gatehouse.Change) {
+		if c.All { // a watcher at 0 missed the pruned rows; see TestFeedGaps
+			return
+		}
 		out = append(out, c)
 		if c.Seq == last {
 			cancel()
