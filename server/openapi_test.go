@@ -342,4 +342,3 @@ func bodyExample(d doc, o operation, name string) (any, string, bool) {
 	}
 	return nil, "", false
 }
-
