@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"crypto/subtle"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,11 @@ type entry struct {
 	loaded      time.Time // when the key was read; see cache.maxAge
 	lastUse     atomic.Int64
 	principal   *gatehouse.Principal
+	// prevPrincipal is the principal of the previous secret during a
+	// roll's grace period: principal without the keys scope, so that a
+	// leaked old secret cannot roll the key again or make new ones. Nil
+	// when the previous secret is not valid.
+	prevPrincipal *gatehouse.Principal
 	// expiresHeader is the Gatehouse-Key-Expires value, or "".
 	expiresHeader string
 }
@@ -43,6 +49,11 @@ func newEntry(k *gatehouse.APIKey, u *gatehouse.User, pending, loaded time.Time)
 			Method: gatehouse.MethodAPIKey, KeyID: k.ID, KeyExpires: k.Expires,
 			Scopes: k.Scopes.Effective(u.Role),
 		},
+	}
+	if !k.PrevExpires.IsZero() {
+		p := *e.principal
+		p.Scopes = slices.DeleteFunc(slices.Clone(p.Scopes), func(s gatehouse.Scope) bool { return s == gatehouse.ScopeKeys })
+		e.prevPrincipal = &p
 	}
 	if !k.Expires.IsZero() {
 		e.expiresHeader = k.Expires.UTC().Format(time.RFC3339)
@@ -73,21 +84,31 @@ const (
 	reasonDisabled  = "owner disabled"
 )
 
-// check returns why a key whose text hashes to h is refused at now, or ""
-// when it is accepted. The secret is checked first, so that the status of
-// a key is never a reason given to someone who does not hold it. The
-// status rules are those of gatehouse.APIKey.Status, with the last use
-// this guard has seen.
-func (e *entry) check(h *[32]byte, now time.Time, idle time.Duration) string {
+// check returns the principal of a key whose text hashes to h at now, or
+// why it is refused. The secret is checked first, so that the status of a
+// key is never a reason given to someone who does not hold it. The status
+// rules are those of gatehouse.APIKey.Status, with the last use this
+// guard has seen.
+func (e *entry) check(h *[32]byte, now time.Time, idle time.Duration) (*gatehouse.Principal, string) {
+	p := e.principal
 	switch {
 	case subtle.ConstantTimeCompare(h[:], e.hash[:]) == 1:
-	case !e.prevExpires.IsZero() && subtle.ConstantTimeCompare(h[:], e.prevHash[:]) == 1:
+	case e.prevPrincipal != nil && subtle.ConstantTimeCompare(h[:], e.prevHash[:]) == 1:
 		if !now.Before(e.prevExpires) {
-			return reasonGrace
+			return nil, reasonGrace
 		}
+		p = e.prevPrincipal
 	default:
-		return reasonSecret
+		return nil, reasonSecret
 	}
+	if reason := e.status(now, idle); reason != "" {
+		return nil, reason
+	}
+	return p, ""
+}
+
+// status returns why the key is refused at now whatever the secret, or "".
+func (e *entry) status(now time.Time, idle time.Duration) string {
 	switch {
 	case e.revoked:
 		return reasonRevoked

@@ -12,7 +12,9 @@
 // the key's hashes, status and a prebuilt Principal, then a constant-time
 // comparison of SHA-256 hashes. Uses are batched in memory and written to
 // the store every FlushInterval. Nothing is written to the store for a
-// successful request.
+// successful request. During a roll's grace period the previous secret
+// still authenticates, but without the keys scope: whoever holds a leaked
+// old secret cannot roll the key again or make new ones.
 //
 // # Staying current
 //

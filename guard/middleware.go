@@ -57,7 +57,7 @@ func (g *Guard) Authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		e, err := g.verify(r.Context(), text, g.clientAddr(r))
+		p, e, err := g.verify(r.Context(), text, g.clientAddr(r))
 		if err != nil {
 			g.verifyError(w, r, err)
 			return
@@ -65,7 +65,7 @@ func (g *Guard) Authenticate(next http.Handler) http.Handler {
 		if e.expiresHeader != "" {
 			w.Header()[HeaderKeyExpires] = []string{e.expiresHeader}
 		}
-		next.ServeHTTP(w, r.WithContext(gatehouse.NewContext(r.Context(), e.principal)))
+		next.ServeHTTP(w, r.WithContext(gatehouse.NewContext(r.Context(), p)))
 	})
 }
 

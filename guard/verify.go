@@ -29,43 +29,44 @@ const auditTimeout = 5 * time.Second
 //   - CodeUnavailable: the store cannot be reached. The key is refused.
 //
 // A successful Verify writes nothing to the store; the use is batched.
+//
+// During a roll's grace period, the previous secret gets the key's
+// principal without gatehouse.ScopeKeys.
 func (g *Guard) Verify(ctx context.Context, text, addr string) (*gatehouse.Principal, error) {
-	e, err := g.verify(ctx, text, addr)
-	if err != nil {
-		return nil, err
-	}
-	return e.principal, nil
+	p, _, err := g.verify(ctx, text, addr)
+	return p, err
 }
 
-func (g *Guard) verify(ctx context.Context, text, addr string) (*entry, error) {
+// verify is Verify, also returning the key's entry.
+func (g *Guard) verify(ctx context.Context, text, addr string) (*gatehouse.Principal, *entry, error) {
 	now := g.now()
 	if wait, limited := g.limits.blocked(addr, now); limited {
-		return nil, limitError(wait)
+		return nil, nil, limitError(wait)
 	}
 	k, err := apikey.Parse(text)
 	if err != nil {
-		return nil, g.reject(ctx, now, rejection{addr: addr, reason: reasonMalformed})
+		return nil, nil, g.reject(ctx, now, rejection{addr: addr, reason: reasonMalformed})
 	}
 	h := apikey.Hash(text)
 	e, fresh, err := g.lookup(ctx, k.ID, now)
 	if err != nil {
-		return nil, g.lookupFailed(ctx, now, k.ID, addr, err)
+		return nil, nil, g.lookupFailed(ctx, now, k.ID, addr, err)
 	}
-	reason := e.check(&h, now, g.idle)
+	p, reason := e.check(&h, now, g.idle)
 	if reason == reasonIdle && !fresh {
 		// Another instance may have seen uses this one has not: ask the
 		// store before refusing.
 		if e, err = g.load(ctx, k.ID, now); err != nil {
-			return nil, g.lookupFailed(ctx, now, k.ID, addr, err)
+			return nil, nil, g.lookupFailed(ctx, now, k.ID, addr, err)
 		}
-		reason = e.check(&h, now, g.idle)
+		p, reason = e.check(&h, now, g.idle)
 	}
 	if reason != "" {
-		return nil, g.reject(ctx, now, rejection{addr: addr, reason: reason, keyID: k.ID, userID: e.userID})
+		return nil, nil, g.reject(ctx, now, rejection{addr: addr, reason: reason, keyID: k.ID, userID: e.userID})
 	}
 	e.lastUse.Store(now.UnixNano())
 	g.usage.record(e.id, now, addr)
-	return e, nil
+	return p, e, nil
 }
 
 // lookup returns the entry for id from the cache, or loads it from the
