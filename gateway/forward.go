@@ -119,7 +119,7 @@ func (g *Gateway) setForwarded(pr *httputil.ProxyRequest) {
 func (g *Gateway) modifyResponse(resp *http.Response) error {
 	g.headers.cleanResponse(resp.Header)
 	if _, ok := resp.Header["X-Content-Type-Options"]; !ok {
-		resp.Header["X-Content-Type-Options"] = []string{"nosniff"} // copied, not kept, by ReverseProxy
+		resp.Header["X-Content-Type-Options"] = g.nosniff // copied, not kept, by ReverseProxy
 	}
 	return nil
 }

@@ -93,6 +93,7 @@ type Gateway struct {
 	authed    http.Handler // guard.Authenticate(authorize)
 	own       http.Handler // the reserved paths
 	hsts      []string     // the Strict-Transport-Security value, shared read-only
+	nosniff   []string     // the X-Content-Type-Options value, shared read-only
 	csrf      *http.CrossOriginProtection
 
 	reloadMu sync.Mutex // serialises reloads and guards seen
@@ -127,7 +128,7 @@ func New(cfg Config) (*Gateway, error) {
 		log: cfg.Logger, now: cfg.Now, version: cfg.Version, interval: cfg.ReloadInterval,
 	}
 	g.defaults()
-	g.hsts = []string{server.HSTS}
+	g.hsts, g.nosniff = []string{server.HSTS}, []string{"nosniff"}
 	g.csrf = http.NewCrossOriginProtection()
 	g.audit = newAuditor(cfg.Audit, g.log, g.now)
 	g.transport = cfg.Transport
