@@ -21,7 +21,7 @@ const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 // when the token was valid (even if no session matched) and 400 otherwise.
 func (s *Service) BackchannelLogout(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
-		http.NotFound(w, r)
+		notConfigured(w, r)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -14,7 +14,7 @@ import (
 // provider may be left out when only one is configured.
 func (s *Service) Login(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
-		http.NotFound(w, r)
+		notConfigured(w, r)
 		return
 	}
 	q := r.URL.Query()
@@ -58,7 +58,7 @@ func (s *Service) Login(w http.ResponseWriter, r *http.Request) {
 // Strict cookie goes with it.
 func (s *Service) Callback(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
-		http.NotFound(w, r)
+		notConfigured(w, r)
 		return
 	}
 	q := r.URL.Query()

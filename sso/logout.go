@@ -1,9 +1,11 @@
 package sso
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/problem"
 )
 
 // Logout serves POST /auth/logout: it ends the request's session on the
@@ -13,11 +15,11 @@ import (
 // logout is a nuisance, and the check costs nothing.
 func (s *Service) Logout(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
-		http.NotFound(w, r)
+		notConfigured(w, r)
 		return
 	}
 	if err := s.csrf.Check(r); err != nil {
-		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		problem.Write(w, r, nil, gatehouse.Errorf(gatehouse.CodeForbidden, "Cross-origin requests cannot sign out."))
 		return
 	}
 	dest := s.public + "/auth/signed-out"
@@ -29,7 +31,7 @@ func (s *Service) Logout(w http.ResponseWriter, r *http.Request) {
 	// End audits session.end.
 	if err := s.sessions.End(r.Context(), w, r); err != nil {
 		s.log.ErrorContext(r.Context(), "sso: logout", "err", err)
-		http.Error(w, "logout failed; try again", http.StatusServiceUnavailable)
+		problem.Write(w, r, s.log, fmt.Errorf("sso: logout: %w", err))
 		return
 	}
 	http.Redirect(w, r, dest, http.StatusSeeOther)
@@ -58,4 +60,9 @@ func (s *Service) SignedOut(w http.ResponseWriter, r *http.Request) {
 	if err := page(w, http.StatusOK, "signed-out", nil); err != nil && s != nil {
 		s.log.ErrorContext(r.Context(), "sso: signed-out page", "err", err)
 	}
+}
+
+// notConfigured answers the /auth/ routes of a server without providers.
+func notConfigured(w http.ResponseWriter, r *http.Request) {
+	problem.Write(w, r, nil, gatehouse.Errorf(gatehouse.CodeNotFound, "Sign-in is not configured on this server."))
 }

@@ -109,7 +109,6 @@ func (s *Service) invitation(ctx context.Context, email string) (*gatehouse.User
 	return nil, nil
 }
 
-
 func (s *Service) auditCtx(ctx context.Context, e *gatehouse.AuditEvent) {
 	e.Time = s.now()
 	if err := s.store.AppendAudit(ctx, e); err != nil {
