@@ -2,12 +2,14 @@ package guard_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/internal/pgtest"
 )
 
@@ -127,4 +129,28 @@ func BenchmarkUnauthenticatedRequest(b *testing.B) {
 	r := httptest.NewRequest(http.MethodGet, "/api/posts", nil)
 	r.RemoteAddr = "192.0.2.1:40000"
 	benchmarkRequest(b, trivial, r)
+}
+
+// BenchmarkFailureFromNewAddressWhenFull: a failure from a new address
+// while the limiter remembers FailureClients limited addresses, the state
+// an attacker with many addresses keeps it in. Finding room must not cost
+// a pass over every address under the lock all requests share.
+func BenchmarkFailureFromNewAddressWhenFull(b *testing.B) {
+	const clients = guard.DefaultFailureClients
+	e := newEnv(b, func(c *guard.Config) { c.FailureBurst = 1; c.FailureClients = clients })
+	ctx := context.Background()
+	addr := func(i int) string { return fmt.Sprintf("2001:db8:%x:%x::1", i>>16, i&0xffff) }
+	for i := range clients {
+		e.g.Verify(ctx, "junk", addr(i))
+	}
+	fresh := make([]string, 1<<16)
+	for i := range fresh {
+		fresh[i] = addr(clients + i)
+	}
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		e.g.Verify(ctx, "junk", fresh[i%len(fresh)])
+		i++
+	}
 }

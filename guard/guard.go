@@ -34,8 +34,13 @@
 // Every refused key is recorded in the audit log with its real reason, but
 // the client sees one 401 whatever the reason. Each client address (IPv6
 // by /64) may fail FailureBurst times, then FailuresPerMinute: beyond that
-// its keys are refused with 429 before any lookup. A store that cannot be
-// reached refuses with 503: the guard fails closed.
+// its keys are refused with 429 before any lookup. A request that will read
+// the store reserves one of its address's failures first and gives it
+// back on success, so that requests sent at once cannot all pass the check
+// before any has failed. A limited address is never forgotten to make room
+// for others: when the limiter is full of them, new addresses share one
+// allowance. A store that cannot be reached refuses with 503: the guard
+// fails closed.
 package guard
 
 import (
@@ -100,7 +105,9 @@ type Config struct {
 	// failures back; 0 means 10.
 	FailuresPerMinute float64
 	// FailureClients bounds the number of addresses whose failures are
-	// remembered; 0 means 10000.
+	// remembered; 0 means 10000. Only addresses whose allowance has
+	// refilled are forgotten; while none has, new addresses share one
+	// allowance.
 	FailureClients int
 	// ClientAddr returns the address of the client that sent r, for the
 	// failure limit and the audit log. Nil means the host part of

@@ -25,7 +25,8 @@ const auditTimeout = 5 * time.Second
 //     wrong secret, expired, revoked, or owner disabled; the audit log gets
 //     the reason.
 //   - CodeTooMany: addr has failed too often; RetryAfter tells how long to
-//     wait. No lookup is made.
+//     wait. No lookup is made beyond the address's allowance, even for
+//     concurrent requests.
 //   - CodeUnavailable: the store cannot be reached. The key is refused.
 //
 // A successful Verify writes nothing to the store; the use is batched.
@@ -37,7 +38,9 @@ func (g *Guard) Verify(ctx context.Context, text, addr string) (*gatehouse.Princ
 	return p, err
 }
 
-// verify is Verify, also returning the key's entry.
+// verify is Verify, also returning the key's entry. A key that is not
+// cached, or whose cached entry says it idled out, is checked against the
+// store with one of addr's failures reserved beforehand.
 func (g *Guard) verify(ctx context.Context, text, addr string) (*gatehouse.Principal, *entry, error) {
 	now := g.now()
 	if wait, limited := g.limits.blocked(addr, now); limited {
@@ -45,38 +48,61 @@ func (g *Guard) verify(ctx context.Context, text, addr string) (*gatehouse.Princ
 	}
 	k, err := apikey.Parse(text)
 	if err != nil {
-		return nil, nil, g.reject(ctx, now, rejection{addr: addr, reason: reasonMalformed})
+		return nil, nil, g.refuse(ctx, now, rejection{addr: addr, reason: reasonMalformed})
 	}
 	h := apikey.Hash(text)
-	e, fresh, err := g.lookup(ctx, k.ID, now)
-	if err != nil {
-		return nil, nil, g.lookupFailed(ctx, now, k.ID, addr, err)
-	}
-	p, reason := e.check(&h, now, g.idle)
-	if reason == reasonIdle && !fresh {
-		// Another instance may have seen uses this one has not: ask the
-		// store before refusing.
-		if e, err = g.load(ctx, k.ID, now); err != nil {
-			return nil, nil, g.lookupFailed(ctx, now, k.ID, addr, err)
+	if e := g.cache.get(k.ID, now); e != nil {
+		p, reason := e.check(&h, now, g.idle)
+		switch reason {
+		case "":
+			g.accept(e, now, addr)
+			return p, e, nil
+		case reasonIdle:
+			// Another instance may have seen uses this one has not: ask
+			// the store before refusing.
+		default:
+			return nil, nil, g.refuse(ctx, now, rejection{addr: addr, reason: reason, keyID: k.ID, userID: e.userID})
 		}
-		p, reason = e.check(&h, now, g.idle)
 	}
+	return g.verifyStored(ctx, k.ID, &h, addr)
+}
+
+// verifyStored checks the key id, whose text hashes to h, against the
+// store. Concurrent lookups from one address cannot exceed its failure
+// allowance: each reserves a failure first, and gives it back on success.
+func (g *Guard) verifyStored(ctx context.Context, id string, h *[32]byte, addr string) (*gatehouse.Principal, *entry, error) {
+	res, err := g.limits.reserve(ctx, addr, g.now)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := g.now()
+	e, err := g.load(ctx, id, now)
+	if err != nil {
+		if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			res.done(false, now) // not the client's failure
+			return nil, nil, fmt.Errorf("guard: load key %s: %w: %w", id,
+				gatehouse.Errorf(gatehouse.CodeUnavailable, "The credential store cannot be reached."), err)
+		}
+		res.done(true, now)
+		reason := reasonUnknown
+		if errors.Is(err, errOwner) {
+			reason = reasonNoOwner
+		}
+		return nil, nil, g.record(ctx, now, rejection{addr: addr, reason: reason, keyID: id})
+	}
+	p, reason := e.check(h, now, g.idle)
+	res.done(reason != "", now)
 	if reason != "" {
-		return nil, nil, g.reject(ctx, now, rejection{addr: addr, reason: reason, keyID: k.ID, userID: e.userID})
+		return nil, nil, g.record(ctx, now, rejection{addr: addr, reason: reason, keyID: id, userID: e.userID})
 	}
-	e.lastUse.Store(now.UnixNano())
-	g.usage.record(e.id, now, addr)
+	g.accept(e, now, addr)
 	return p, e, nil
 }
 
-// lookup returns the entry for id from the cache, or loads it from the
-// store (fresh is then true).
-func (g *Guard) lookup(ctx context.Context, id string, now time.Time) (e *entry, fresh bool, err error) {
-	if e := g.cache.get(id, now); e != nil {
-		return e, false, nil
-	}
-	e, err = g.load(ctx, id, now)
-	return e, true, err
+// accept notes a successful use of the key of e.
+func (g *Guard) accept(e *entry, now time.Time, addr string) {
+	e.lastUse.Store(now.UnixNano())
+	g.usage.record(e.id, now, addr)
 }
 
 // load reads the key and its owner, and caches the entry unless an
@@ -99,20 +125,6 @@ func (g *Guard) load(ctx context.Context, id string, now time.Time) (*entry, err
 	return e, nil
 }
 
-// lookupFailed refuses a key that is not in the store, or fails closed
-// when the store cannot say.
-func (g *Guard) lookupFailed(ctx context.Context, now time.Time, id, addr string, err error) error {
-	if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
-		return fmt.Errorf("guard: load key %s: %w: %w", id,
-			gatehouse.Errorf(gatehouse.CodeUnavailable, "The credential store cannot be reached."), err)
-	}
-	reason := reasonUnknown
-	if errors.Is(err, errOwner) {
-		reason = reasonNoOwner
-	}
-	return g.reject(ctx, now, rejection{addr: addr, reason: reason, keyID: id})
-}
-
 // errOwner marks the failure to load a key's owner; see load.
 var errOwner = errors.New("owner")
 
@@ -122,10 +134,18 @@ type rejection struct {
 	userID              int64
 }
 
-// reject counts a failure against the client's address, records it in the
-// audit log, and returns the error every refusal gets.
-func (g *Guard) reject(ctx context.Context, now time.Time, r rejection) error {
-	g.limits.fail(r.addr, now)
+// refuse uses up one of the client's failures and records the refusal;
+// an address with no failure left is answered as limited instead.
+func (g *Guard) refuse(ctx context.Context, now time.Time, r rejection) error {
+	if wait, ok := g.limits.take(r.addr, now); !ok {
+		return limitError(wait)
+	}
+	return g.record(ctx, now, r)
+}
+
+// record writes a refusal to the audit log and returns the error every
+// refusal gets.
+func (g *Guard) record(ctx context.Context, now time.Time, r rejection) error {
 	prefix := ""
 	if r.keyID != "" {
 		prefix = apikey.DisplayPrefix(r.keyID)
