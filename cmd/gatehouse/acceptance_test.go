@@ -99,7 +99,7 @@ func TestTwoServersSharePostgres(t *testing.T) {
 	a, b := startServe(t, getenvA), startServe(t, getenvB)
 	cli := &opCLI{t: t, dir: dirA, vars: map[string]string{"GATEHOUSE_DATABASE": dsn}}
 	cli.ok("users", "add", "--service", "shared", "--role", "author")
-	manager := strings.TrimSpace(cli.ok("keys", "create", "--user", "shared", "--label", "manager", "--scope", "keys"))
+	manager := strings.TrimSpace(cli.ok("keys", "create", "--user", "shared", "--label", "manager", "--scope", "read", "--scope", "keys"))
 	key := strings.TrimSpace(cli.ok("keys", "create", "--user", "shared", "--label", "worker", "--scope", "read"))
 	for _, s := range []*served{a, b} { // both servers now hold the key in their caches
 		if got := s.get(t, "/api/me", "Bearer "+key); got != 200 {
