@@ -31,6 +31,7 @@ func TestBrowserConsole(t *testing.T) {
 	}
 
 	u := b.signIn()
+	b.meInBrowser("author@example.com", "session")
 	secret := b.createAndCopyKey()
 	if b.clicks >= 5 {
 		t.Errorf("from nothing to a copied key took %d clicks, want fewer than 5", b.clicks)
@@ -47,6 +48,37 @@ func TestBrowserConsole(t *testing.T) {
 	b.otherPages(u)
 	b.narrowScreen()
 	b.signOutEverywhere(u)
+	b.signIn()
+	b.signOut()
+}
+
+// meInBrowser opens GET /api/me in the browser: the session cookie alone
+// authenticates it, as the signed-in person.
+func (b *tab) meInBrowser(want ...string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.h.url + "/api/me"))
+	body := b.text()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			b.t.Errorf("/api/me in the browser lacks %q: %s", w, body)
+		}
+	}
+	b.open("/")
+}
+
+// signOut signs out with the button every page carries: the session ends
+// on the server, the cookie is gone, and /api/me is refused.
+func (b *tab) signOut() {
+	t := b.t
+	b.open("/keys")
+	b.follow(`form.signout button`)
+	if cs := b.cookies(); len(cs) != 0 {
+		t.Errorf("after signing out the browser holds %+v", cs)
+	}
+	b.do(chromedp.Navigate(b.h.url + "/api/me"))
+	if body := b.text(); !strings.Contains(body, "401") && !strings.Contains(body, "unauthenticated") {
+		t.Errorf("/api/me after signing out: %s", body)
+	}
 }
 
 // signIn goes from the signed-out home page through the development
