@@ -32,7 +32,13 @@
 // # Failures
 //
 // Every refused key is recorded in the audit log with its real reason, but
-// the client sees one 401 whatever the reason. Each client address (IPv6
+// the client sees one 401 whatever the reason. Refusals are written by Run
+// in the background: the first after a quiet FlushInterval at once, the
+// ones that follow gathered over the interval, one row per address, reason
+// and key with the count in its Detail ("count=N"). A flood of bad keys
+// never makes a request wait for the store, nor queues writes ahead of
+// revocations. At most AuditQueue distinct refusals are held between
+// writes; the rest are counted in one row and logged. Each client address (IPv6
 // by /64) may fail FailureBurst times, then FailuresPerMinute: beyond that
 // its keys are refused with 429 before any lookup. A request that will read
 // the store reserves one of its address's failures first and gives it
@@ -95,9 +101,13 @@ type Config struct {
 	// IdleExpiry, when positive, is how long a key may go unused before it
 	// expires on its own (see gatehouse.APIKey.Status). 0: never.
 	IdleExpiry time.Duration
-	// FlushInterval is how often uses are written to the store; 0 means
-	// two seconds.
+	// FlushInterval is how often key uses and refused keys are written to
+	// the store; 0 means two seconds.
 	FlushInterval time.Duration
+	// AuditQueue bounds the distinct refusals (address, reason, key) held
+	// for the audit log between writes; 0 means 1000. Beyond it refusals
+	// are only counted.
+	AuditQueue int
 	// FailureBurst is how many failures a client address may have in a
 	// row before it is limited; 0 means 10.
 	FailureBurst int
@@ -127,9 +137,10 @@ type Guard struct {
 	flushEvery time.Duration
 	clientAddr func(*http.Request) string
 
-	cache  *cache
-	usage  usage
-	limits *limiter
+	cache    *cache
+	usage    usage
+	limits   *limiter
+	refusals *refusals
 
 	runMu   sync.Mutex // held by Run: one Run at a time
 	running bool
@@ -143,6 +154,7 @@ const (
 	DefaultFailureBurst   = 10
 	DefaultFailureRate    = 10 // per minute
 	DefaultFailureClients = 10000
+	DefaultAuditQueue     = 1000
 )
 
 // New returns a Guard for cfg, or an error for a missing Store or a
@@ -152,7 +164,7 @@ func New(cfg Config) (*Guard, error) {
 		return nil, errors.New("guard: Store is required")
 	}
 	if cfg.CacheSize < 0 || cfg.CacheMaxAge < 0 || cfg.IdleExpiry < 0 || cfg.FlushInterval < 0 || cfg.FailureBurst < 0 ||
-		cfg.FailuresPerMinute < 0 || cfg.FailureClients < 0 {
+		cfg.FailuresPerMinute < 0 || cfg.FailureClients < 0 || cfg.AuditQueue < 0 {
 		return nil, errors.New("guard: negative setting in Config")
 	}
 	g := &Guard{
@@ -171,6 +183,7 @@ func New(cfg Config) (*Guard, error) {
 	}
 	g.cache = newCache(orDefault(cfg.CacheSize, DefaultCacheSize), orDefault(cfg.CacheMaxAge, DefaultCacheMaxAge))
 	g.usage.init()
+	g.refusals = newRefusals(orDefault(cfg.AuditQueue, DefaultAuditQueue))
 	g.limits = newLimiter(orDefault(cfg.FailureBurst, DefaultFailureBurst),
 		orDefault(cfg.FailuresPerMinute, DefaultFailureRate), orDefault(cfg.FailureClients, DefaultFailureClients))
 	return g, nil
@@ -193,9 +206,9 @@ func remoteHost(r *http.Request) string {
 }
 
 // Run watches the store's change feed, which enables the cache, and writes
-// batched key uses every FlushInterval, until ctx ends. It then writes the
-// uses still pending (with a fresh context of a few seconds) and returns
-// ctx.Err(). Only one Run may run at a time.
+// batched key uses and refusals every FlushInterval, until ctx ends. It
+// then writes those still pending (with a fresh context of a few seconds)
+// and returns ctx.Err(). Only one Run may run at a time.
 func (g *Guard) Run(ctx context.Context) error {
 	g.runMu.Lock()
 	if g.running {
@@ -209,6 +222,7 @@ func (g *Guard) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { g.watch(ctx) })
 	wg.Go(func() { g.flushLoop(ctx) })
+	wg.Go(func() { g.refusalLoop(ctx) })
 	wg.Wait()
 	return ctx.Err()
 }

@@ -150,9 +150,13 @@ func (e *env) key(owner *gatehouse.User, edit func(*gatehouse.APIKey), scopes ..
 	return k.String()
 }
 
-// rejections returns the reasons of the key.reject events, oldest first.
+// rejections writes the queued refusals and returns the key.reject
+// events, oldest first.
 func (e *env) rejections() []*gatehouse.AuditEvent {
 	e.tb.Helper()
+	if err := e.g.Flush(context.Background()); err != nil {
+		e.tb.Fatalf("Flush: %v", err)
+	}
 	evs, err := e.store.AuditEvents(context.Background(), gatehouse.AuditFilter{Limit: 1000})
 	if err != nil {
 		e.tb.Fatalf("AuditEvents: %v", err)

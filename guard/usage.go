@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -62,9 +63,15 @@ func (u *usage) restore(uses []gatehouse.KeyUse) {
 	}
 }
 
-// Flush writes the pending key uses to the store. On error they stay
-// pending for the next Flush.
+// Flush writes the pending key uses and refused keys to the store. On
+// error they stay pending for the next Flush (refusals as far as
+// Config.AuditQueue allows).
 func (g *Guard) Flush(ctx context.Context) error {
+	return errors.Join(g.flushUses(ctx), g.flushRefusals(ctx))
+}
+
+// flushUses writes the pending key uses.
+func (g *Guard) flushUses(ctx context.Context) error {
 	uses := g.usage.take()
 	if len(uses) == 0 {
 		return nil
@@ -76,21 +83,21 @@ func (g *Guard) Flush(ctx context.Context) error {
 	return nil
 }
 
-// flushLoop flushes every flushEvery until ctx ends, and then once more
-// with a fresh context.
+// flushLoop writes key uses every flushEvery until ctx ends, and then once
+// more with a fresh context.
 func (g *Guard) flushLoop(ctx context.Context) {
 	t := time.NewTicker(g.flushEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-			if err := g.Flush(ctx); err != nil {
+			if err := g.flushUses(ctx); err != nil {
 				g.log.WarnContext(ctx, "guard: flush key uses", "err", err)
 			}
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
 			defer cancel()
-			if err := g.Flush(fctx); err != nil {
+			if err := g.flushUses(fctx); err != nil {
 				g.log.ErrorContext(fctx, "guard: final flush of key uses", "err", err)
 			}
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -14,16 +15,12 @@ import (
 // whatever the reason: the audit log has the reason, the client does not.
 const InvalidKeyMessage = "The API key is not valid: it may be mistyped, unknown, expired or revoked."
 
-// auditTimeout bounds the audit write of a refusal, which outlives a
-// client that hangs up.
-const auditTimeout = 5 * time.Second
-
 // Verify returns the principal of the key whose text is presented by the
 // client at addr. The principal is shared between requests: do not modify
 // it. Errors:
 //   - CodeUnauthenticated with InvalidKeyMessage: malformed, unknown,
 //     wrong secret, expired, revoked, or owner disabled; the audit log gets
-//     the reason.
+//     the reason at the next Flush.
 //   - CodeTooMany: addr has failed too often; RetryAfter tells how long to
 //     wait. No lookup is made beyond the address's allowance, even for
 //     concurrent requests.
@@ -128,12 +125,6 @@ func (g *Guard) load(ctx context.Context, id string, now time.Time) (*entry, err
 // errOwner marks the failure to load a key's owner; see load.
 var errOwner = errors.New("owner")
 
-// rejection is a refused key, for the audit log.
-type rejection struct {
-	addr, reason, keyID string
-	userID              int64
-}
-
 // refuse uses up one of the client's failures and records the refusal;
 // an address with no failure left is answered as limited instead.
 func (g *Guard) refuse(ctx context.Context, now time.Time, r rejection) error {
@@ -143,23 +134,17 @@ func (g *Guard) refuse(ctx context.Context, now time.Time, r rejection) error {
 	return g.record(ctx, now, r)
 }
 
-// record writes a refusal to the audit log and returns the error every
-// refusal gets.
+// record queues a refusal for the audit log (see flushRefusals) and
+// returns the error every refusal gets.
 func (g *Guard) record(ctx context.Context, now time.Time, r rejection) error {
-	prefix := ""
-	if r.keyID != "" {
-		prefix = apikey.DisplayPrefix(r.keyID)
+	g.refusals.add(r, now, 1)
+	if g.log.Enabled(ctx, slog.LevelInfo) {
+		prefix := ""
+		if r.keyID != "" {
+			prefix = apikey.DisplayPrefix(r.keyID)
+		}
+		g.log.InfoContext(ctx, "guard: key refused", "reason", r.reason, "key", prefix, "addr", r.addr)
 	}
-	ev := &gatehouse.AuditEvent{
-		Time: now, Action: gatehouse.ActionKeyReject, UserID: r.userID,
-		KeyID: r.keyID, KeyPrefix: prefix, Addr: r.addr, Reason: r.reason,
-	}
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
-	defer cancel()
-	if err := g.store.AppendAudit(actx, ev); err != nil {
-		g.log.ErrorContext(ctx, "guard: audit refused key", "err", err)
-	}
-	g.log.InfoContext(ctx, "guard: key refused", "reason", r.reason, "key", prefix, "addr", r.addr)
 	return gatehouse.Errorf(gatehouse.CodeUnauthenticated, "%s", InvalidKeyMessage)
 }
 

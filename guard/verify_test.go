@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,8 +50,11 @@ func TestRefusalsAreIndistinguishable(t *testing.T) {
 	}
 	h := e.handler(gatehouse.ScopeRead)
 	var first string
+	// One address each: refusals of one address, reason and key are
+	// recorded together.
+	addr := func(i int) string { return "192.0.2." + strconv.Itoa(10+i) }
 	for i, tt := range tests {
-		w := send(h, "192.0.2.7", "/same/path", "Bearer "+tt.text)
+		w := send(h, addr(i), "/same/path", "Bearer "+tt.text)
 		if w.Code != http.StatusUnauthorized || w.Header().Get("WWW-Authenticate") != guard.ChallengeInvalid {
 			t.Fatalf("%s: %d %q", tt.name, w.Code, w.Header().Get("WWW-Authenticate"))
 		}
@@ -73,7 +77,7 @@ func TestRefusalsAreIndistinguishable(t *testing.T) {
 		if tt.keyID != "" {
 			wantPrefix = "gatehouse_" + tt.keyID
 		}
-		if ev.Reason != tt.reason || ev.KeyID != tt.keyID || ev.KeyPrefix != wantPrefix || ev.UserID != tt.userID || ev.Addr != "192.0.2.7" {
+		if ev.Reason != tt.reason || ev.KeyID != tt.keyID || ev.KeyPrefix != wantPrefix || ev.UserID != tt.userID || ev.Addr != addr(i) || ev.Detail != "count=1" {
 			t.Errorf("%s: event %+v", tt.name, *ev)
 		}
 	}
