@@ -29,6 +29,8 @@ type serveConfig struct {
 	scopes              listFlag
 	keyIdleExpiry       time.Duration
 	shutdownTimeout     time.Duration
+	sessionLifetime     time.Duration
+	sessionIdle         time.Duration
 	logFormat           string
 	logLevel            string
 	policyFile          string
@@ -54,6 +56,8 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Var(&c.trustedProxies, "trusted-proxy", "`address or CIDR` of a proxy whose X-Forwarded-For/-Proto are believed (repeatable); default none")
 	fs.Var(&c.scopes, "scope", "extra `scope` keys may carry, besides read, write, keys and admin (repeatable)")
 	fs.DurationVar(&c.keyIdleExpiry, "key-idle-expiry", 0, "keys unused for this `duration` expire on their own (0: never)")
+	fs.DurationVar(&c.sessionLifetime, "session-lifetime", 12*time.Hour, "how long a browser session lasts after sign-in, used or not")
+	fs.DurationVar(&c.sessionIdle, "session-idle", time.Hour, "how long a browser session may go unused before it ends")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&c.policyFile, "policy", "", "Cedar policy `file` for the blog, replacing the built-in one; validated at start-up")
 	fs.BoolVar(&c.demo, "demo", false, "seed demo users and posts, and print a read and a read-write key for each demo user the first time")
@@ -93,6 +97,8 @@ func (c *serveConfig) validate() error {
 	}
 	check("key-idle-expiry", c.keyIdleExpiry >= 0, "must not be negative")
 	check("shutdown-timeout", c.shutdownTimeout > 0, "must be positive")
+	check("session-lifetime", c.sessionLifetime > 0, "must be positive")
+	check("session-idle", c.sessionIdle > 0 && c.sessionIdle <= c.sessionLifetime, "must be positive and at most --session-lifetime")
 	check("log-format", c.logFormat == "auto" || c.logFormat == "text" || c.logFormat == "json", "want text, json or auto")
 	_, lerr := parseLevel(c.logLevel)
 	check("log-level", lerr == nil, "want debug, info, warn or error")

@@ -80,7 +80,10 @@ func newApp(ctx context.Context, e env, c *serveConfig, log *slog.Logger, authz 
 	if a.tls, err = newTLSSource(ctx, c, st, log); err != nil {
 		return nil, err
 	}
-	a.sessions, err = session.New(session.Config{Store: st, Logger: log, Scopes: c.knownScopes(), ClientAddr: c.proxies.ClientAddr})
+	a.sessions, err = session.New(session.Config{
+		Store: st, Logger: log, Scopes: c.knownScopes(), ClientAddr: c.proxies.ClientAddr,
+		IdleTimeout: c.sessionIdle, AbsoluteTimeout: c.sessionLifetime,
+	})
 	if err != nil {
 		return nil, err
 	}

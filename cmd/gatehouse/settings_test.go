@@ -98,6 +98,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{[]string{"--database", "mysql://x"}, "invalid setting database"},
 		{[]string{"--log-level", "loud"}, "invalid setting log-level"},
 		{[]string{"--scope", "Bad Scope"}, "invalid setting scope"},
+		{[]string{"--session-idle", "13h"}, "invalid setting session-idle"},
+		{[]string{"--session-lifetime", "0s"}, "invalid setting session-lifetime"},
 	}
 	for _, tt := range tests {
 		e := env{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard}
