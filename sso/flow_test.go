@@ -58,123 +58,133 @@ func mustURL(s string) *url.URL {
 // TestRoleFromClaimAndReturnTo checks the role mapping of the groups claim
 // and that the person lands on return_to.
 func TestRoleFromClaim(t *testing.T) {
-	a := newApp(t, sqliteStore(t), nil, nil)
-	for subject, role := range map[string]string{"dev-author": "author", "dev-editor": "editor", "dev-reader": "reader"} {
-		b := a.browser()
-		a.login(t, b, subject)
-		if _, v := a.me(t, b); v.Role != role {
-			t.Errorf("%s: role %q, want %q", subject, v.Role, role)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a := newApp(t, open(t), nil, nil)
+		for subject, role := range map[string]string{"dev-author": "author", "dev-editor": "editor", "dev-reader": "reader"} {
+			b := a.browser()
+			a.login(t, b, subject)
+			if _, v := a.me(t, b); v.Role != role {
+				t.Errorf("%s: role %q, want %q", subject, v.Role, role)
+			}
 		}
-	}
+	})
 }
 
 // TestTwoTabs starts two sign-ins in one browser before finishing either:
 // each flow has its own state and login cookie, so both succeed (another
 // proxy's single login cookie made the first tab fail).
 func TestTwoTabs(t *testing.T) {
-	a := newApp(t, sqliteStore(t), nil, nil)
-	b := a.browser()
-	tab1 := a.startLogin(t, b, "/one")
-	tab2 := a.startLogin(t, b, "/two")
-	for _, tc := range []struct{ id, want string }{{tab2, "/two"}, {tab1, "/one"}} {
-		p := a.pick(t, b, tc.id, "dev-reader")
-		if p.status != http.StatusOK || !strings.Contains(p.body, `href="`+tc.want+`"`) {
-			t.Fatalf("tab for %s: %d %s\n%s", tc.want, p.status, p.url, p.body)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a := newApp(t, open(t), nil, nil)
+		b := a.browser()
+		tab1 := a.startLogin(t, b, "/one")
+		tab2 := a.startLogin(t, b, "/two")
+		for _, tc := range []struct{ id, want string }{{tab2, "/two"}, {tab1, "/one"}} {
+			p := a.pick(t, b, tc.id, "dev-reader")
+			if p.status != http.StatusOK || !strings.Contains(p.body, `href="`+tc.want+`"`) {
+				t.Fatalf("tab for %s: %d %s\n%s", tc.want, p.status, p.url, p.body)
+			}
 		}
-	}
-	if status, _ := a.me(t, b); status != http.StatusOK {
-		t.Fatalf("/api/me after two tabs = %d", status)
-	}
+		if status, _ := a.me(t, b); status != http.StatusOK {
+			t.Fatalf("/api/me after two tabs = %d", status)
+		}
+	})
 }
 
 // TestOpenRedirectReturnTo is named after the open-redirect advisories:
 // whatever return_to a link carries, the landing page leads to a local
 // path.
 func TestOpenRedirectReturnTo(t *testing.T) {
-	a := newApp(t, sqliteStore(t), nil, nil)
-	for _, evil := range []string{"//evil.com", "https://evil.com", "/\\evil.com", "/%09/evil.com", "https:evil.com"} {
-		b := a.browser()
-		p := a.pick(t, b, a.startLogin(t, b, evil), "dev-reader")
-		if !strings.Contains(p.body, `url='/'`) || strings.Contains(p.body, "evil") {
-			t.Errorf("return_to %q: landing page\n%s", evil, p.body)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a := newApp(t, open(t), nil, nil)
+		for _, evil := range []string{"//evil.com", "https://evil.com", "/\\evil.com", "/%09/evil.com", "https:evil.com"} {
+			b := a.browser()
+			p := a.pick(t, b, a.startLogin(t, b, evil), "dev-reader")
+			if !strings.Contains(p.body, `url='/'`) || strings.Contains(p.body, "evil") {
+				t.Errorf("return_to %q: landing page\n%s", evil, p.body)
+			}
 		}
-	}
+	})
 }
 
 // TestWrongAndReplayedState sends callbacks whose state is unknown, or was
 // already used: both fail on the error page, start no session, and are
 // audited.
 func TestWrongAndReplayedState(t *testing.T) {
-	a := newApp(t, sqliteStore(t), nil, nil)
-	b := a.browser()
-	var callback string
-	b.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
-		if r.URL.Path == "/auth/callback" {
-			callback = r.URL.String()
-			return http.ErrUseLastResponse
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a := newApp(t, open(t), nil, nil)
+		b := a.browser()
+		var callback string
+		b.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			if r.URL.Path == "/auth/callback" {
+				callback = r.URL.String()
+				return http.ErrUseLastResponse
+			}
+			return nil
 		}
-		return nil
-	}
-	a.pick(t, b, a.startLogin(t, b, "/"), "dev-reader")
-	if callback == "" {
-		t.Fatal("no redirect to the callback")
-	}
-	b.CheckRedirect = nil
-	if p := b.get(t, callback); p.status != http.StatusOK {
-		t.Fatalf("first callback: %d\n%s", p.status, p.body)
-	}
-	attacker := a.browser()
-	for name, u := range map[string]string{
-		"replayed state":           callback,
-		"wrong state":              a.srv.URL + "/auth/callback?state=forged&code=x",
-		"state from other browser": callback,
-	} {
-		c := b
-		if name == "state from other browser" {
-			c = attacker
+		a.pick(t, b, a.startLogin(t, b, "/"), "dev-reader")
+		if callback == "" {
+			t.Fatal("no redirect to the callback")
 		}
-		p := c.get(t, u)
-		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
-			t.Errorf("%s: %d\n%s", name, p.status, p.body)
+		b.CheckRedirect = nil
+		if p := b.get(t, callback); p.status != http.StatusOK {
+			t.Fatalf("first callback: %d\n%s", p.status, p.body)
 		}
-	}
-	if status, _ := a.me(t, attacker); status != http.StatusUnauthorized {
-		t.Errorf("attacker has a session")
-	}
-	if got := a.failures(t); len(got) != 3 || slices.ContainsFunc(got, func(r string) bool { return r != "state" }) {
-		t.Errorf("audited failures %q, want three state failures", got)
-	}
+		attacker := a.browser()
+		for name, u := range map[string]string{
+			"replayed state":           callback,
+			"wrong state":              a.srv.URL + "/auth/callback?state=forged&code=x",
+			"state from other browser": callback,
+		} {
+			c := b
+			if name == "state from other browser" {
+				c = attacker
+			}
+			p := c.get(t, u)
+			if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
+				t.Errorf("%s: %d\n%s", name, p.status, p.body)
+			}
+		}
+		if status, _ := a.me(t, attacker); status != http.StatusUnauthorized {
+			t.Errorf("attacker has a session")
+		}
+		if got := a.failures(t); len(got) != 3 || slices.ContainsFunc(got, func(r string) bool { return r != "state" }) {
+			t.Errorf("audited failures %q, want three state failures", got)
+		}
+	})
 }
 
 // TestCodeInjectionRefusedByPKCE pastes the code of one flow into the
 // callback of another flow of the same browser: the exchange is made with
 // the other flow's PKCE verifier, and the provider refuses it.
 func TestCodeInjectionRefusedByPKCE(t *testing.T) {
-	a := newApp(t, sqliteStore(t), nil, nil)
-	b := a.browser()
-	var callbacks []*url.URL
-	b.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
-		if r.URL.Path == "/auth/callback" {
-			callbacks = append(callbacks, r.URL)
-			return http.ErrUseLastResponse
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a := newApp(t, open(t), nil, nil)
+		b := a.browser()
+		var callbacks []*url.URL
+		b.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			if r.URL.Path == "/auth/callback" {
+				callbacks = append(callbacks, r.URL)
+				return http.ErrUseLastResponse
+			}
+			return nil
 		}
-		return nil
-	}
-	a.pick(t, b, a.startLogin(t, b, "/"), "dev-reader")
-	a.pick(t, b, a.startLogin(t, b, "/"), "dev-editor")
-	if len(callbacks) != 2 {
-		t.Fatalf("callbacks: %v", callbacks)
-	}
-	b.CheckRedirect = nil
-	q := callbacks[0].Query()
-	q.Set("code", callbacks[1].Query().Get("code")) // the editor's code, the reader's flow
-	p := b.get(t, a.srv.URL+"/auth/callback?"+q.Encode())
-	if p.status != http.StatusBadRequest {
-		t.Fatalf("injected code: %d\n%s", p.status, p.body)
-	}
-	if got := a.failures(t); !slices.Equal(got, []string{"exchange"}) {
-		t.Fatalf("audited %q, want exchange", got)
-	}
+		a.pick(t, b, a.startLogin(t, b, "/"), "dev-reader")
+		a.pick(t, b, a.startLogin(t, b, "/"), "dev-editor")
+		if len(callbacks) != 2 {
+			t.Fatalf("callbacks: %v", callbacks)
+		}
+		b.CheckRedirect = nil
+		q := callbacks[0].Query()
+		q.Set("code", callbacks[1].Query().Get("code")) // the editor's code, the reader's flow
+		p := b.get(t, a.srv.URL+"/auth/callback?"+q.Encode())
+		if p.status != http.StatusBadRequest {
+			t.Fatalf("injected code: %d\n%s", p.status, p.body)
+		}
+		if got := a.failures(t); !slices.Equal(got, []string{"exchange"}) {
+			t.Fatalf("audited %q, want exchange", got)
+		}
+	})
 }
 
 // TestBackchannelLogout ends a session from the provider's side.
@@ -200,43 +210,45 @@ func TestBackchannelLogout(t *testing.T) {
 // their attributes: the login cookie is Lax and short-lived, the session
 // cookie Strict, both __Host- (Secure, Path=/, no Domain) and HttpOnly.
 func TestCookies(t *testing.T) {
-	a := newApp(t, sqliteStore(t), nil, nil)
-	b := a.browser()
-	id := a.startLogin(t, b, "/")
-	steps := map[string][]string{"login": b.cookies()}
-	a.pick(t, b, id, "dev-reader")
-	steps["callback"] = b.cookies()
-	b.post(t, a.srv.URL+"/auth/logout", nil)
-	steps["logout"] = b.cookies()
-	for _, step := range []string{"login", "callback", "logout"} {
-		for _, c := range steps[step] {
-			t.Logf("%-8s %s", step, c)
-		}
-	}
-	login := find(steps["login"], "/auth/login", "__Host-gatehouse-login-")
-	sess := find(steps["callback"], "/auth/callback", session.CookieName+"=")
-	cleared := find(steps["logout"], "/auth/logout", session.CookieName+"=")
-	for name, c := range map[string]string{"login": login, "session": sess, "cleared": cleared} {
-		for _, attr := range []string{"Path=/", "HttpOnly", "Secure"} {
-			if !strings.Contains(c, attr) {
-				t.Errorf("%s cookie %q lacks %s", name, c, attr)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a := newApp(t, open(t), nil, nil)
+		b := a.browser()
+		id := a.startLogin(t, b, "/")
+		steps := map[string][]string{"login": b.cookies()}
+		a.pick(t, b, id, "dev-reader")
+		steps["callback"] = b.cookies()
+		b.post(t, a.srv.URL+"/auth/logout", nil)
+		steps["logout"] = b.cookies()
+		for _, step := range []string{"login", "callback", "logout"} {
+			for _, c := range steps[step] {
+				t.Logf("%-8s %s", step, c)
 			}
 		}
-		if strings.Contains(strings.ToLower(c), "domain=") {
-			t.Errorf("%s cookie %q has a Domain", name, c)
+		login := find(steps["login"], "/auth/login", "__Host-gatehouse-login-")
+		sess := find(steps["callback"], "/auth/callback", session.CookieName+"=")
+		cleared := find(steps["logout"], "/auth/logout", session.CookieName+"=")
+		for name, c := range map[string]string{"login": login, "session": sess, "cleared": cleared} {
+			for _, attr := range []string{"Path=/", "HttpOnly", "Secure"} {
+				if !strings.Contains(c, attr) {
+					t.Errorf("%s cookie %q lacks %s", name, c, attr)
+				}
+			}
+			if strings.Contains(strings.ToLower(c), "domain=") {
+				t.Errorf("%s cookie %q has a Domain", name, c)
+			}
 		}
-	}
-	if !strings.Contains(login, "SameSite=Lax") || !strings.Contains(sess, "SameSite=Strict") {
-		t.Errorf("SameSite: login %q, session %q", login, sess)
-	}
-	if !strings.Contains(cleared, "Max-Age=0") && !strings.Contains(cleared, "Expires=Thu, 01 Jan 1970") {
-		t.Errorf("logout does not clear the session cookie: %q", cleared)
-	}
-	if !slices.ContainsFunc(steps["callback"], func(c string) bool {
-		return strings.Contains(c, "/auth/callback: __Host-gatehouse-login-") && strings.Contains(c, "Max-Age=0")
-	}) {
-		t.Errorf("the callback does not clear the login cookie: %q", steps["callback"])
-	}
+		if !strings.Contains(login, "SameSite=Lax") || !strings.Contains(sess, "SameSite=Strict") {
+			t.Errorf("SameSite: login %q, session %q", login, sess)
+		}
+		if !strings.Contains(cleared, "Max-Age=0") && !strings.Contains(cleared, "Expires=Thu, 01 Jan 1970") {
+			t.Errorf("logout does not clear the session cookie: %q", cleared)
+		}
+		if !slices.ContainsFunc(steps["callback"], func(c string) bool {
+			return strings.Contains(c, "/auth/callback: __Host-gatehouse-login-") && strings.Contains(c, "Max-Age=0")
+		}) {
+			t.Errorf("the callback does not clear the login cookie: %q", steps["callback"])
+		}
+	})
 }
 
 // find returns the first recorded Set-Cookie for path whose value starts

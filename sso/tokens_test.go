@@ -85,83 +85,87 @@ func TestIDTokenVerification(t *testing.T) {
 // random kids make the relying party hammer the provider. Here the keys
 // are fetched at most once a minute.
 func TestJWKSRefetchUnknownKidIsRateLimited(t *testing.T) {
-	a, bad := badApp(t, sqliteStore(t))
-	n := 0
-	bad.Mint(func(tk *badoidc.Token) { n++; tk.KeyID = "random-" + string(rune('a'+n)) })
-	for range 5 {
-		if p := a.loginBad(t, a.browser()); p.status != http.StatusBadRequest {
-			t.Fatalf("unknown kid accepted: %d", p.status)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a, bad := badApp(t, open(t))
+		n := 0
+		bad.Mint(func(tk *badoidc.Token) { n++; tk.KeyID = "random-" + string(rune('a'+n)) })
+		for range 5 {
+			if p := a.loginBad(t, a.browser()); p.status != http.StatusBadRequest {
+				t.Fatalf("unknown kid accepted: %d", p.status)
+			}
 		}
-	}
-	if got := bad.KeyFetches(); got != 1 {
-		t.Fatalf("five unknown kids fetched the keys %d times, want 1", got)
-	}
-	a.clock.Add(61 * time.Second)
-	a.loginBad(t, a.browser())
-	a.loginBad(t, a.browser())
-	if got := bad.KeyFetches(); got != 2 {
-		t.Fatalf("after a minute: %d fetches, want 2", got)
-	}
+		if got := bad.KeyFetches(); got != 1 {
+			t.Fatalf("five unknown kids fetched the keys %d times, want 1", got)
+		}
+		a.clock.Add(61 * time.Second)
+		a.loginBad(t, a.browser())
+		a.loginBad(t, a.browser())
+		if got := bad.KeyFetches(); got != 2 {
+			t.Fatalf("after a minute: %d fetches, want 2", got)
+		}
+	})
 }
 
 // TestBackchannelLogoutTokenValidation posts logout tokens that break one
 // rule of Back-Channel Logout 1.0 each: all are refused with 400 and end
 // nothing; a valid one (by sub) ends the session, and once only.
 func TestBackchannelLogoutTokenValidation(t *testing.T) {
-	a, bad := badApp(t, sqliteStore(t))
-	b := a.browser()
-	if p := a.loginBad(t, b); p.status != http.StatusOK {
-		t.Fatalf("login: %d", p.status)
-	}
-	valid := func() *badoidc.Token {
-		tk := bad.NewToken("bad-user", "")
-		delete(tk.Claims, "nonce")
-		tk.Claims["jti"] = time.Now().String()
-		tk.Claims["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}
-		return tk
-	}
-	cases := map[string]func(*badoidc.Token){
-		"no events":           func(tk *badoidc.Token) { delete(tk.Claims, "events") },
-		"other event":         func(tk *badoidc.Token) { tk.Claims["events"] = map[string]any{"urn:other": map[string]any{}} },
-		"with a nonce":        func(tk *badoidc.Token) { tk.Claims["nonce"] = "n" },
-		"neither sid nor sub": func(tk *badoidc.Token) { delete(tk.Claims, "sub") },
-		"no jti":              func(tk *badoidc.Token) { delete(tk.Claims, "jti") },
-		"wrong audience":      func(tk *badoidc.Token) { tk.Claims["aud"] = "other" },
-		"wrong issuer":        func(tk *badoidc.Token) { tk.Claims["iss"] = "https://evil.example" },
-		"unknown key":         func(tk *badoidc.Token) { tk.Key = badoidc.OtherKey(t) },
-		"alg none":            func(tk *badoidc.Token) { tk.Alg = "none" },
-		"expired":             func(tk *badoidc.Token) { tk.Claims["exp"] = time.Now().Add(-time.Minute).Unix() },
-	}
-	post := func(tk *badoidc.Token) int {
-		raw, err := bad.Sign(tk)
-		if err != nil {
-			t.Fatal(err)
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a, bad := badApp(t, open(t))
+		b := a.browser()
+		if p := a.loginBad(t, b); p.status != http.StatusOK {
+			t.Fatalf("login: %d", p.status)
 		}
-		resp, err := a.srv.Client().PostForm(a.srv.URL+"/auth/backchannel-logout/bad", url.Values{"logout_token": {raw}})
-		if err != nil {
-			t.Fatal(err)
+		valid := func() *badoidc.Token {
+			tk := bad.NewToken("bad-user", "")
+			delete(tk.Claims, "nonce")
+			tk.Claims["jti"] = time.Now().String()
+			tk.Claims["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}
+			return tk
 		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	for name, edit := range cases {
+		cases := map[string]func(*badoidc.Token){
+			"no events":           func(tk *badoidc.Token) { delete(tk.Claims, "events") },
+			"other event":         func(tk *badoidc.Token) { tk.Claims["events"] = map[string]any{"urn:other": map[string]any{}} },
+			"with a nonce":        func(tk *badoidc.Token) { tk.Claims["nonce"] = "n" },
+			"neither sid nor sub": func(tk *badoidc.Token) { delete(tk.Claims, "sub") },
+			"no jti":              func(tk *badoidc.Token) { delete(tk.Claims, "jti") },
+			"wrong audience":      func(tk *badoidc.Token) { tk.Claims["aud"] = "other" },
+			"wrong issuer":        func(tk *badoidc.Token) { tk.Claims["iss"] = "https://evil.example" },
+			"unknown key":         func(tk *badoidc.Token) { tk.Key = badoidc.OtherKey(t) },
+			"alg none":            func(tk *badoidc.Token) { tk.Alg = "none" },
+			"expired":             func(tk *badoidc.Token) { tk.Claims["exp"] = time.Now().Add(-time.Minute).Unix() },
+		}
+		post := func(tk *badoidc.Token) int {
+			raw, err := bad.Sign(tk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := a.srv.Client().PostForm(a.srv.URL+"/auth/backchannel-logout/bad", url.Values{"logout_token": {raw}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		for name, edit := range cases {
+			tk := valid()
+			edit(tk)
+			if got := post(tk); got != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400", name, got)
+			}
+		}
+		if status, _ := a.me(t, b); status != http.StatusOK {
+			t.Fatalf("an invalid logout token ended the session: %d", status)
+		}
 		tk := valid()
-		edit(tk)
-		if got := post(tk); got != http.StatusBadRequest {
-			t.Errorf("%s: status %d, want 400", name, got)
+		if got := post(tk); got != http.StatusOK {
+			t.Fatalf("valid logout token: %d", got)
 		}
-	}
-	if status, _ := a.me(t, b); status != http.StatusOK {
-		t.Fatalf("an invalid logout token ended the session: %d", status)
-	}
-	tk := valid()
-	if got := post(tk); got != http.StatusOK {
-		t.Fatalf("valid logout token: %d", got)
-	}
-	if status, _ := a.me(t, b); status != http.StatusUnauthorized {
-		t.Fatalf("valid logout token did not end the session: %d", status)
-	}
-	if got := post(tk); got != http.StatusBadRequest {
-		t.Errorf("replayed logout token: %d, want 400", got)
-	}
+		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+			t.Fatalf("valid logout token did not end the session: %d", status)
+		}
+		if got := post(tk); got != http.StatusBadRequest {
+			t.Errorf("replayed logout token: %d, want 400", got)
+		}
+	})
 }
