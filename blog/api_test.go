@@ -26,8 +26,10 @@ type fixture struct {
 // guard: a test middleware puts the principal named by X-Test-User in the
 // context with gatehouse.NewContext. The real guard and its scope checks
 // are tested in their own packages; here the policy alone decides.
-func newFixture(t *testing.T) *fixture {
-	s := openSQLite(t)
+func newFixture(t *testing.T) *fixture { return newFixtureOn(t, openSQLite(t)) }
+
+// newFixtureOn is newFixture on the store s.
+func newFixtureOn(t *testing.T, s store) *fixture {
 	who := map[string]*gatehouse.Principal{}
 	var ids = map[string]int64{}
 	for name, role := range map[string]gatehouse.Role{"editor": gatehouse.RoleEditor, "a": gatehouse.RoleAuthor, "b": gatehouse.RoleAuthor, "reader": gatehouse.RoleReader} {
@@ -104,7 +106,12 @@ func publicPath(p *blog.Post) string { return fmt.Sprintf("/public/posts/%d", p.
 // TestAPIReads: a denied read of an existing post is 404, like a missing
 // one; public routes answer as for anonymous callers, whoever calls.
 func TestAPIReads(t *testing.T) {
-	f := newFixture(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testAPIReads(t, newFixtureOn(t, b.open(t))) })
+	}
+}
+
+func testAPIReads(t *testing.T, f *fixture) {
 	tests := []struct {
 		name string
 		c    call
@@ -146,7 +153,12 @@ func TestAPIReads(t *testing.T) {
 // TestAPIWrites runs a story in order: the status of each step depends on
 // the ones before (versions start at 1 and grow with every change).
 func TestAPIWrites(t *testing.T) {
-	f := newFixture(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testAPIWrites(t, newFixtureOn(t, b.open(t))) })
+	}
+}
+
+func testAPIWrites(t *testing.T, f *fixture) {
 	steps := []struct {
 		name string
 		c    call
@@ -188,7 +200,12 @@ func TestAPIWrites(t *testing.T) {
 
 // TestAPICreateInput: strict JSON and the field limits, as problem+json.
 func TestAPICreateInput(t *testing.T) {
-	f := newFixture(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testAPICreateInput(t, newFixtureOn(t, b.open(t))) })
+	}
+}
+
+func testAPICreateInput(t *testing.T, f *fixture) {
 	long := strings.Repeat("é", blog.MaxTitle)
 	tests := []struct {
 		name, who, body string
