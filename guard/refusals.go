@@ -45,7 +45,8 @@ func (r *refusal) event() *gatehouse.AuditEvent {
 // store. It holds at most max distinct refusals, in the order first seen;
 // beyond that it only counts them.
 type refusals struct {
-	ready chan struct{} // holds a token when refusals are waiting
+	ready   chan struct{} // holds a token when refusals are waiting
+	writeMu sync.Mutex    // held while writing, so a Flush waits for a write under way
 
 	mu      sync.Mutex
 	max     int
@@ -97,6 +98,8 @@ func (q *refusals) take() []refusal {
 // flushRefusals writes the refusals gathered since the last flush. Those
 // it could not write are kept for the next one, as far as room allows.
 func (g *Guard) flushRefusals(ctx context.Context) error {
+	g.refusals.writeMu.Lock()
+	defer g.refusals.writeMu.Unlock()
 	list := g.refusals.take()
 	for i := range list {
 		r := &list[i]

@@ -17,6 +17,8 @@ const finalFlushTimeout = 5 * time.Second
 // one use per key that authenticated, so it is bounded by the number of
 // real keys used in one interval.
 type usage struct {
+	writeMu sync.Mutex // held while writing, so a Flush waits for a write under way
+
 	mu sync.Mutex
 	m  map[string]gatehouse.KeyUse
 }
@@ -63,15 +65,18 @@ func (u *usage) restore(uses []gatehouse.KeyUse) {
 	}
 }
 
-// Flush writes the pending key uses and refused keys to the store. On
-// error they stay pending for the next Flush (refusals as far as
-// Config.AuditQueue allows).
+// Flush writes the pending key uses and refused keys to the store; when it
+// returns, those pending when it was called (and by Run's writes under
+// way) are written. On error they stay pending for the next Flush
+// (refusals as far as Config.AuditQueue allows).
 func (g *Guard) Flush(ctx context.Context) error {
 	return errors.Join(g.flushUses(ctx), g.flushRefusals(ctx))
 }
 
 // flushUses writes the pending key uses.
 func (g *Guard) flushUses(ctx context.Context) error {
+	g.usage.writeMu.Lock()
+	defer g.usage.writeMu.Unlock()
 	uses := g.usage.take()
 	if len(uses) == 0 {
 		return nil
