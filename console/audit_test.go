@@ -24,6 +24,9 @@ func TestAuditShowsOwnEventsAndAdminsSeeAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.withKey(http.MethodGet, "/api/me", forged.String()).mustStatus(t, http.StatusUnauthorized)
+	if err := h.guard.Flush(t.Context()); err != nil { // refusals are audited in the background
+		t.Fatal(err)
+	}
 
 	mine := h.signIn(alice).get("/audit").mustStatus(t, http.StatusOK)
 	checkPage(t, mine)

@@ -41,6 +41,7 @@ type harness struct {
 	keys     *keyring.Service
 	posts    *blog.Service
 	sessions *session.Manager
+	guard    *guard.Guard
 }
 
 // harnessOption changes what newHarness builds.
@@ -77,6 +78,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.guard = g
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { g.Run(ctx) })

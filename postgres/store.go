@@ -13,8 +13,10 @@
 // Every mutation that may make cached authentication state stale inserts a
 // row into the changes table and calls pg_notify in the same transaction.
 // WatchChanges listens on a dedicated connection and reads the table when
-// notified, and every 500ms in any case, so that a lost notification or a
-// dropped connection delays a change by at most that long.
+// notified, and every 500ms in any case, so that a lost notification delays
+// a change by at most that long. A dropped connection or a failed read ends
+// WatchChanges with the error, so that a cache built on the feed can turn
+// itself off until the feed is back.
 package postgres
 
 import (
@@ -37,8 +39,7 @@ type Config struct {
 	// MaxConns bounds the pool; 0 keeps the DSN's pool_max_conns or
 	// pgxpool's default (the larger of 4 and the number of CPUs).
 	MaxConns int32
-	// Logger receives problems the Store recovers from, such as a dropped
-	// listening connection. Nil discards them.
+	// Logger receives problems the Store recovers from. Nil discards them.
 	Logger *slog.Logger
 	// Now is the clock for times the Store sets itself. Nil means time.Now.
 	Now func() time.Time

@@ -49,8 +49,7 @@ type Config struct {
 	// BusyTimeout is how long a statement waits for another connection's
 	// lock before failing with a CodeUnavailable error; 0 means 5s.
 	BusyTimeout time.Duration
-	// Logger receives problems the Store recovers from, such as a failed
-	// poll of the change feed. Nil discards them.
+	// Logger receives problems the Store recovers from. Nil discards them.
 	Logger *slog.Logger
 	// Now is the clock for times the Store sets itself (user and audit
 	// times, change rows). Nil means time.Now.
