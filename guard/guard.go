@@ -59,6 +59,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/internal/lastuse"
 )
 
 // Store is what the guard needs from a gatehouse.Store.
@@ -138,7 +139,7 @@ type Guard struct {
 	clientAddr func(*http.Request) string
 
 	cache    *cache
-	usage    usage
+	usage    *lastuse.Batch[gatehouse.KeyUse]
 	limits   *limiter
 	refusals *refusals
 
@@ -182,7 +183,7 @@ func New(cfg Config) (*Guard, error) {
 		g.clientAddr = remoteHost
 	}
 	g.cache = newCache(orDefault(cfg.CacheSize, DefaultCacheSize), orDefault(cfg.CacheMaxAge, DefaultCacheMaxAge))
-	g.usage.init()
+	g.usage = newUsage()
 	g.refusals = newRefusals(orDefault(cfg.AuditQueue, DefaultAuditQueue))
 	g.limits = newLimiter(orDefault(cfg.FailureBurst, DefaultFailureBurst),
 		orDefault(cfg.FailuresPerMinute, DefaultFailureRate), orDefault(cfg.FailureClients, DefaultFailureClients))

@@ -99,7 +99,7 @@ func (g *Guard) verifyStored(ctx context.Context, id string, h *[32]byte, addr s
 // accept notes a successful use of the key of e.
 func (g *Guard) accept(e *entry, now time.Time, addr string) {
 	e.lastUse.Store(now.UnixNano())
-	g.usage.record(e.id, now, addr)
+	g.usage.Record(e.id, now, addr)
 }
 
 // load reads the key and its owner, and caches the entry unless an
@@ -115,7 +115,7 @@ func (g *Guard) load(ctx context.Context, id string, now time.Time) (*entry, err
 	if err != nil {
 		return nil, fmt.Errorf("%w %d: %w", errOwner, k.UserID, err)
 	}
-	e := newEntry(k, u, g.usage.last(k.ID), now)
+	e := newEntry(k, u, g.usage.Last(k.ID), now)
 	if live {
 		g.cache.put(e, epoch)
 	}

@@ -60,7 +60,7 @@ func (m *Manager) Authenticate(r *http.Request) (*gatehouse.Principal, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	m.usage.record(sess.ID, m.clock(), m.clientAddr(r))
+	m.usage.Record(sess.ID, m.clock(), m.clientAddr(r))
 	return &gatehouse.Principal{
 		UserID: u.ID, Email: u.Email, Name: u.Name, Kind: u.Kind, Role: u.Role,
 		Method: gatehouse.MethodSession, SessionID: sess.ID, Scopes: m.scopes[u.Role],
@@ -132,7 +132,7 @@ func (m *Manager) status(sess *gatehouse.Session, now time.Time) string {
 // lastSeen is the later of the stored last use and this instance's
 // pending one.
 func (m *Manager) lastSeen(sess *gatehouse.Session) time.Time {
-	if p := m.usage.last(sess.ID); p.After(sess.LastSeen) {
+	if p := m.usage.Last(sess.ID); p.After(sess.LastSeen) {
 		return p
 	}
 	return sess.LastSeen

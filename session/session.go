@@ -55,6 +55,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/internal/lastuse"
 )
 
 // Store is what the Manager needs from a gatehouse.Store.
@@ -116,7 +117,7 @@ type Manager struct {
 	flushEvery time.Duration
 	clientAddr func(*http.Request) string
 	csrf       *http.CrossOriginProtection
-	usage      usage
+	usage      *lastuse.Batch[gatehouse.SessionUse]
 }
 
 // New returns a Manager for cfg, or an error for a missing Store, a
@@ -145,7 +146,7 @@ func New(cfg Config) (*Manager, error) {
 	for _, r := range gatehouse.Roles {
 		m.scopes[r] = known.Effective(r)
 	}
-	m.usage.init()
+	m.usage = newUsage()
 	return m, nil
 }
 

@@ -3,73 +3,27 @@ package session
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/internal/lastuse"
 )
 
 // finalFlushTimeout bounds the flush when Run ends.
 const finalFlushTimeout = 5 * time.Second
 
-// usage batches the latest use of each session for TouchSessions. It holds
+// newUsage returns the batch of session uses for TouchSessions. It holds
 // at most one entry per session that authenticated in one interval.
-type usage struct {
-	mu sync.Mutex
-	m  map[string]gatehouse.SessionUse
-}
-
-func (u *usage) init() { u.m = make(map[string]gatehouse.SessionUse) }
-
-// record notes a use of session id; an older use than the pending one is
-// ignored.
-func (u *usage) record(id string, at time.Time, addr string) {
-	u.mu.Lock()
-	if old, ok := u.m[id]; !ok || at.After(old.At) {
-		u.m[id] = gatehouse.SessionUse{SessionID: id, At: at, Addr: addr}
-	}
-	u.mu.Unlock()
-}
-
-// last returns the pending use of id, or the zero time.
-func (u *usage) last(id string) time.Time {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.m[id].At
-}
-
-// take removes and returns the pending uses.
-func (u *usage) take() []gatehouse.SessionUse {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.m) == 0 {
-		return nil
-	}
-	out := make([]gatehouse.SessionUse, 0, len(u.m))
-	for _, use := range u.m {
-		out = append(out, use)
-	}
-	clear(u.m)
-	return out
-}
-
-// restore puts back uses that could not be written, unless newer ones
-// arrived meanwhile.
-func (u *usage) restore(uses []gatehouse.SessionUse) {
-	for _, use := range uses {
-		u.record(use.SessionID, use.At, use.Addr)
-	}
+func newUsage() *lastuse.Batch[gatehouse.SessionUse] {
+	return lastuse.New(func(id string, at time.Time, addr string) gatehouse.SessionUse {
+		return gatehouse.SessionUse{SessionID: id, At: at, Addr: addr}
+	})
 }
 
 // Flush writes the pending session uses to the store. On error they stay
 // pending for the next Flush.
 func (m *Manager) Flush(ctx context.Context) error {
-	uses := m.usage.take()
-	if len(uses) == 0 {
-		return nil
-	}
-	if err := m.store.TouchSessions(ctx, uses); err != nil {
-		m.usage.restore(uses)
+	if err := m.usage.Flush(ctx, m.store.TouchSessions); err != nil {
 		return fmt.Errorf("session: record session uses: %w", err)
 	}
 	return nil
