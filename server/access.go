@@ -107,7 +107,7 @@ type RouteInfo struct {
 func Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, rt := range (&Server{console: new(console.Console)}).table() {
-		out = append(out, RouteInfo{Pattern: rt.pattern, Access: rt.access.String()})
+		out = append(out, RouteInfo{Pattern: rt.pattern, Access: rt.access.describe(rt.pattern)})
 	}
 	return append(out,
 		RouteInfo{Pattern: "/api/ (anything else)", Access: "authenticated, then 404"},
@@ -115,11 +115,21 @@ func Routes() []RouteInfo {
 	)
 }
 
+// describe is String for one route: with its method known, a read-or-write
+// route names the one scope it needs.
+func (a Access) describe(pattern string) string {
+	method, _, ok := strings.Cut(pattern, " ")
+	if a.rw && ok {
+		return "authenticated, scope " + string(a.needs(method))
+	}
+	return a.String()
+}
+
 // FormatRoutes writes the table as aligned text.
 func FormatRoutes(rs []RouteInfo) string {
 	var b strings.Builder
 	for _, r := range rs {
-		fmt.Fprintf(&b, "%-36s %s\n", r.Pattern, r.Access)
+		fmt.Fprintf(&b, "%-42s %s\n", r.Pattern, r.Access)
 	}
 	return b.String()
 }
