@@ -15,7 +15,8 @@ import (
 //go:embed assets
 var assetFS embed.FS
 
-// AssetPrefix is the path under which the stylesheet and script are served.
+// AssetPrefix is the path under which the stylesheet and script are
+// served, below the console's BasePath.
 const AssetPrefix = "/assets/"
 
 // asset is one embedded file, with the version that goes in its URL.
@@ -26,8 +27,8 @@ type asset struct {
 }
 
 // loadAssets reads the embedded files and returns them by name, with the
-// versioned URL of each.
-func loadAssets() (map[string]asset, map[string]string, error) {
+// versioned URL of each under basePath.
+func loadAssets(basePath string) (map[string]asset, map[string]string, error) {
 	names, err := fs.Glob(assetFS, "assets/*")
 	if err != nil {
 		return nil, nil, fmt.Errorf("console: list assets: %w", err)
@@ -42,12 +43,12 @@ func loadAssets() (map[string]asset, map[string]string, error) {
 		name := path.Base(n)
 		a := asset{body: body, ctype: mime.TypeByExtension(path.Ext(name)), version: hex.EncodeToString(sum[:6])}
 		files[name] = a
-		urls[name] = AssetPrefix + name + "?v=" + a.version
+		urls[name] = basePath + AssetPrefix + name + "?v=" + a.version
 	}
 	return files, urls, nil
 }
 
-// Asset serves GET /assets/{file}: the stylesheet and the copy script. A
+// Asset serves GET /assets/{file} (under the BasePath): the stylesheet and the copy script. A
 // request for the current version may be cached for a year, since a new
 // version gets a new URL; any other is revalidated.
 func (c *Console) Asset(w http.ResponseWriter, r *http.Request) {

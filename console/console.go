@@ -28,10 +28,12 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -71,10 +73,11 @@ type Sessions interface {
 type Config struct {
 	// Keys manages API keys. Required.
 	Keys *keyring.Service
-	// Posts serves the blog's posts under its policy. Required.
+	// Posts serves the blog's posts under its policy. Nil leaves the posts
+	// pages out: no page links to them and their handlers answer 404.
 	Posts *blog.Service
 	// Policy is the Authorizer the blog's Service uses; the posts page asks
-	// it which edit buttons to show. Required.
+	// it which edit buttons to show. Required with Posts.
 	Policy *policy.Authorizer
 	// Audit is read for the audit page. Required.
 	Audit gatehouse.AuditStore
@@ -86,6 +89,15 @@ type Config struct {
 	Providers []Provider
 	// LogoutURL is where the "Sign out" form posts; "" means /auth/logout.
 	LogoutURL string
+	// BasePath is the path the console is served under, such as
+	// "/.gatehouse": every link, form action, redirect and asset URL the
+	// console emits starts with it, and the routes must be mounted there
+	// (see BasePath). "" serves the pages at the root: /, /keys, /assets/.
+	// It starts with "/" and does not end with one.
+	BasePath string
+	// SamplePath is the path the sample programs on a key's pages call;
+	// "" means SamplePath.
+	SamplePath string
 	// ClientAddr returns the client's address for the audit log; nil
 	// means the host part of r.RemoteAddr.
 	ClientAddr func(r *http.Request) string
@@ -106,6 +118,8 @@ type Console struct {
 	sessions   Sessions
 	providers  []Provider
 	logoutURL  string
+	base       string
+	samplePath string
 	clientAddr func(*http.Request) string
 	now        func() time.Time
 	log        *slog.Logger
@@ -117,24 +131,33 @@ type Console struct {
 
 // New returns a Console for cfg, or an error when a dependency is missing.
 func New(cfg Config) (*Console, error) {
-	if cfg.Keys == nil || cfg.Posts == nil || cfg.Policy == nil || cfg.Audit == nil || cfg.Users == nil || cfg.Sessions == nil {
-		return nil, errors.New("console: Keys, Posts, Policy, Audit, Users and Sessions are required")
+	if cfg.Keys == nil || cfg.Audit == nil || cfg.Users == nil || cfg.Sessions == nil {
+		return nil, errors.New("console: Keys, Audit, Users and Sessions are required")
 	}
-	pages, err := parsePages()
+	if cfg.Posts != nil && cfg.Policy == nil {
+		return nil, errors.New("console: Posts needs Policy")
+	}
+	if err := checkBasePath(cfg.BasePath); err != nil {
+		return nil, err
+	}
+	pages, err := parsePages(cfg.BasePath)
 	if err != nil {
 		return nil, err
 	}
-	assets, urls, err := loadAssets()
+	assets, urls, err := loadAssets(cfg.BasePath)
 	if err != nil {
 		return nil, err
 	}
 	c := &Console{
 		keys: cfg.Keys, posts: cfg.Posts, policy: cfg.Policy, audit: cfg.Audit, users: cfg.Users, sessions: cfg.Sessions,
-		providers: cfg.Providers, logoutURL: cfg.LogoutURL, clientAddr: cfg.ClientAddr,
+		providers: cfg.Providers, logoutURL: cfg.LogoutURL, base: cfg.BasePath, samplePath: cfg.SamplePath, clientAddr: cfg.ClientAddr,
 		now: cfg.Now, log: cfg.Logger, pages: pages, assets: assets, assetURLs: urls, cop: http.NewCrossOriginProtection(),
 	}
 	if c.logoutURL == "" {
 		c.logoutURL = "/auth/logout"
+	}
+	if c.samplePath == "" {
+		c.samplePath = SamplePath
 	}
 	if c.clientAddr == nil {
 		c.clientAddr = remoteHost
@@ -147,6 +170,32 @@ func New(cfg Config) (*Console, error) {
 	}
 	return c, nil
 }
+
+// checkBasePath accepts "" or a path of plain segments ("/a/b"): letters,
+// digits and "-._~", no empty, "." or ".." segment, no trailing "/". It
+// goes into links and route patterns as it is, so nothing else may.
+func checkBasePath(p string) error {
+	if p == "" {
+		return nil
+	}
+	ok := strings.HasPrefix(p, "/")
+	for seg := range strings.SplitSeq(strings.TrimPrefix(p, "/"), "/") {
+		ok = ok && seg != "" && seg != "." && seg != ".." && strings.Trim(seg, pathChars) == ""
+	}
+	if !ok {
+		return fmt.Errorf("console: BasePath %q: want \"\" or plain segments such as \"/.gatehouse\", without a trailing \"/\"", p)
+	}
+	return nil
+}
+
+// pathChars are the characters a BasePath segment may hold.
+const pathChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
+
+// BasePath returns the path the console is served under ("" at the root).
+func (c *Console) BasePath() string { return c.base }
+
+// path returns the console's URL for p, a path from its root ("/keys").
+func (c *Console) path(p string) string { return c.base + p }
 
 // remoteHost is the default ClientAddr: the host part of r.RemoteAddr.
 func remoteHost(r *http.Request) string {

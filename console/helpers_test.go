@@ -47,9 +47,18 @@ type harness struct {
 // harnessOption changes what newHarness builds.
 type harnessOption int
 
-// withSSO adds sign-in through the development OpenID provider, mounted
-// at /dev-oidc/ on the same server, as "gatehouse serve --dev" does.
-const withSSO harnessOption = 1
+// The harness options.
+const (
+	// withSSO adds sign-in through the development OpenID provider, mounted
+	// at /dev-oidc/ on the same server, as "gatehouse serve --dev" does.
+	withSSO harnessOption = iota + 1
+	// underPrefix serves the console as "gatehouse proxy" does: under
+	// prefix, without the posts pages, through server.NewReserved.
+	underPrefix
+)
+
+// prefix is the BasePath of an underPrefix harness.
+const prefix = "/.gatehouse"
 
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
@@ -103,17 +112,26 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		signIn, dev = newSSO(t, ts, st, h.sessions)
 		providers = console.ProvidersFor(signIn.Providers())
 	}
-	c, err := console.New(console.Config{
+	cfg := console.Config{
 		Keys: h.keys, Posts: h.posts, Policy: authz, Audit: st, Users: st, Sessions: h.sessions, Providers: providers,
-	})
+	}
+	if slices.Contains(opts, underPrefix) {
+		cfg.Posts, cfg.Policy, cfg.BasePath, cfg.SamplePath = nil, nil, prefix, prefix+"/me"
+	}
+	c, err := console.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: h.keys, Blog: blog.NewAPI(h.posts, nil), SSO: signIn, Console: c})
+	var handler http.Handler
+	if cfg.BasePath != "" {
+		handler, err = server.NewReserved(server.ReservedConfig{Guard: g, Console: c, SSO: signIn})
+	} else {
+		handler, err = server.New(server.Config{Store: st, Guard: g, Keys: h.keys, Blog: blog.NewAPI(h.posts, nil), SSO: signIn, Console: c})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var handler http.Handler = srv
+	srv := handler
 	if dev != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/dev-oidc/", dev)

@@ -70,7 +70,7 @@ func (c *Console) keyPage(w http.ResponseWriter, r *http.Request, page string, t
 }
 
 func (c *Console) keyData(r *http.Request, k *gatehouse.APIKey) keyData {
-	d := keyData{Key: c.keys.View(k), Samples: Samples(origin(r)), EnvVar: EnvVar, Version: version(k)}
+	d := keyData{Key: c.keys.View(k), Samples: c.samples(r), EnvVar: EnvVar, Version: version(k)}
 	for i, g := range graceChoices {
 		d.Graces = append(d.Graces, expiryChoice{Value: g.Value, Text: g.Text, Checked: i == 0})
 	}
@@ -99,7 +99,7 @@ func (c *Console) Revoke(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	seeOther(w, r, "/keys?revoked="+k.ID)
+	c.seeOther(w, r, "/keys?revoked="+k.ID)
 }
 
 // Roll serves POST /keys/{id}/roll: a new secret, shown once on the

@@ -170,7 +170,7 @@ func (c *Console) CreateKey(w http.ResponseWriter, r *http.Request) {
 // cache (render sends no-store), and it is the answer to a POST: the
 // secret is in no URL and no redirect.
 func (c *Console) showSecret(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, d createdData) {
-	d.Samples, d.EnvVar = Samples(origin(r)), EnvVar
+	d.Samples, d.EnvVar = c.samples(r), EnvVar
 	title := "Your new key"
 	if d.Rolled {
 		title = "Your key's new secret"
@@ -217,7 +217,8 @@ func expiryDate(s string, now time.Time) (*time.Time, string) {
 	return &end, ""
 }
 
-// origin is the scheme and host the browser used, for the sample code.
-func origin(r *http.Request) string {
-	return "https://" + r.Host
+// samples are the sample programs for the server the browser reached:
+// the scheme and host it used, and the console's SamplePath.
+func (c *Console) samples(r *http.Request) []Sample {
+	return samplesFor("https://" + r.Host + c.samplePath)
 }

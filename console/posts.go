@@ -28,7 +28,7 @@ type postsData struct {
 // Posts serves GET /posts: the posts the caller may read, newest first,
 // with an edit link on those the policy lets them edit.
 func (c *Console) Posts(w http.ResponseWriter, r *http.Request) {
-	p, ok := c.who(w, r)
+	p, ok := c.postsWho(w, r, c.who)
 	if !ok {
 		return
 	}
@@ -56,6 +56,17 @@ func (c *Console) Posts(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "Your changes were saved."
 	}
 	c.render(w, r, http.StatusOK, "posts.html", view{Title: "Posts", Nav: "posts", User: p, Data: d})
+}
+
+// postsWho answers 404 when the console has no posts pages, and is check
+// (who or unsafe) otherwise.
+func (c *Console) postsWho(w http.ResponseWriter, r *http.Request,
+	check func(http.ResponseWriter, *http.Request) (*gatehouse.Principal, bool)) (*gatehouse.Principal, bool) {
+	if c.posts == nil {
+		c.fail(w, r, notFound())
+		return nil, false
+	}
+	return check(w, r)
 }
 
 // canEdit asks the policy, as blog.Service does before an edit, and the
@@ -90,7 +101,7 @@ type editData struct {
 // EditPost serves GET /posts/{id}/edit: the edit form, for a post the
 // policy lets the caller edit (another is refused, as the save would be).
 func (c *Console) EditPost(w http.ResponseWriter, r *http.Request) {
-	p, ok := c.who(w, r)
+	p, ok := c.postsWho(w, r, c.who)
 	if !ok {
 		return
 	}
@@ -144,7 +155,7 @@ func postID(r *http.Request) (int64, error) {
 // caller may not edit is refused. The form names the version it edited;
 // a post changed since comes back with the error above the form.
 func (c *Console) UpdatePost(w http.ResponseWriter, r *http.Request) {
-	p, ok := c.unsafe(w, r)
+	p, ok := c.postsWho(w, r, c.unsafe)
 	if !ok {
 		return
 	}
@@ -161,7 +172,7 @@ func (c *Console) UpdatePost(w http.ResponseWriter, r *http.Request) {
 	post, err := c.posts.Update(r.Context(), p, id, blog.Match{version}, blog.Edit{Title: &title, Body: &body})
 	switch {
 	case err == nil:
-		seeOther(w, r, "/posts?saved="+strconv.FormatInt(post.ID, 10))
+		c.seeOther(w, r, "/posts?saved="+strconv.FormatInt(post.ID, 10))
 	case gatehouse.ErrorCode(err) == gatehouse.CodeInvalid || gatehouse.ErrorCode(err) == gatehouse.CodeConflict:
 		c.editAgain(w, r, p, id, title, body, err)
 	default:

@@ -22,16 +22,22 @@ type view struct {
 	Title     string
 	Nav       string               // the nav entry to mark as current
 	User      *gatehouse.Principal // nil when signed out
+	Posts     bool                 // the posts pages are served
 	LogoutURL string
 	Script    bool              // the page uses copy.js
 	Assets    map[string]string // asset name -> versioned URL
 	Data      any
 }
 
-var funcs = template.FuncMap{
-	"when":   when,
-	"iso":    iso,
-	"scopes": func(ss []string) string { return joinOr(ss, "none") },
+// funcs are the templates' functions; path prefixes a console path
+// ("/keys") with the base path the console is served under.
+func funcs(base string) template.FuncMap {
+	return template.FuncMap{
+		"when":   when,
+		"iso":    iso,
+		"scopes": func(ss []string) string { return joinOr(ss, "none") },
+		"path":   func(p string) string { return base + p },
+	}
 }
 
 // when formats t for people, in UTC; the zero time is a dash.
@@ -59,9 +65,10 @@ func joinOr(ss []string, none string) string {
 	return b.String()
 }
 
-// parsePages parses each page template together with the layout.
-func parsePages() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+// parsePages parses each page template together with the layout, for a
+// console served under basePath.
+func parsePages(basePath string) (map[string]*template.Template, error) {
+	base, err := template.New("layout.html").Funcs(funcs(basePath)).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, fmt.Errorf("console: parse layout: %w", err)
 	}
@@ -93,7 +100,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		c.fail(w, r, fmt.Errorf("console: no page %s", name))
 		return
 	}
-	v.LogoutURL, v.Assets = c.logoutURL, c.assetURLs
+	v.LogoutURL, v.Assets, v.Posts = c.logoutURL, c.assetURLs, c.posts != nil
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		c.log.ErrorContext(r.Context(), "console: render", "page", name, "err", err)
@@ -134,7 +141,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (c *Console) who(w http.ResponseWriter, r *http.Request) (*gatehouse.Principal, bool) {
 	p, ok := gatehouse.PrincipalFrom(r.Context())
 	if !ok {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, c.path("/"), http.StatusSeeOther)
 	}
 	return p, ok
 }
@@ -150,7 +157,8 @@ func (c *Console) unsafe(w http.ResponseWriter, r *http.Request) (*gatehouse.Pri
 }
 
 // seeOther redirects after a successful POST, so that reloading the next
-// page repeats nothing. The target never carries a secret.
-func seeOther(w http.ResponseWriter, r *http.Request, target string) {
-	http.Redirect(w, r, target, http.StatusSeeOther)
+// page repeats nothing. The target, a path from the console's root, never
+// carries a secret.
+func (c *Console) seeOther(w http.ResponseWriter, r *http.Request, target string) {
+	http.Redirect(w, r, c.path(target), http.StatusSeeOther)
 }

@@ -21,8 +21,10 @@ type Sample struct {
 // host, such as https://localhost:8443): curl, Python requests with the
 // apikey scheme and with HTTP Basic, Go net/http, and JavaScript fetch.
 // docs/examples holds them for https://localhost:8443, and a test runs them.
-func Samples(origin string) []Sample {
-	url := origin + SamplePath
+func Samples(origin string) []Sample { return samplesFor(origin + SamplePath) }
+
+// samplesFor returns the sample programs calling url.
+func samplesFor(url string) []Sample {
 	fill := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "{URL}", url), "{ENV}", EnvVar) }
 	return []Sample{
 		{ID: "curl.sh", Title: "curl", Code: fill(curlSample)},

@@ -61,7 +61,7 @@ func (c *Console) EndSession(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	seeOther(w, r, "/sessions?ended=1")
+	c.seeOther(w, r, "/sessions?ended=1")
 }
 
 // EndAllSessions serves POST /sessions/end-all: it signs the caller out
@@ -81,7 +81,7 @@ func (c *Console) EndAllSessions(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	seeOther(w, r, "/")
+	c.seeOther(w, r, "/")
 }
 
 // signOut ends this browser's session, clears its cookie, and goes home.
@@ -90,5 +90,5 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	seeOther(w, r, "/")
+	c.seeOther(w, r, "/")
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/blog"
 	"github.com/gatehouse-dev/gatehouse/console"
 	"github.com/gatehouse-dev/gatehouse/guard"
 	"github.com/gatehouse-dev/gatehouse/problem"
@@ -68,7 +69,7 @@ func (a Access) needs(method string) gatehouse.Scope {
 	return a.scope
 }
 
-func (a Access) wrap(g *guard.Guard, pattern string, h http.Handler) http.Handler {
+func (a Access) wrap(g *guard.Guard, pattern, home string, h http.Handler) http.Handler {
 	if a.public {
 		return h
 	}
@@ -76,7 +77,7 @@ func (a Access) wrap(g *guard.Guard, pattern string, h http.Handler) http.Handle
 		if a.scope != "" {
 			h = g.Require(a.scope, h)
 		}
-		return sessionPage(h)
+		return sessionPage(h, home)
 	}
 	method, _, ok := strings.Cut(pattern, " ")
 	if !ok && a.rw {
@@ -106,7 +107,7 @@ type RouteInfo struct {
 // order it is declared.
 func Routes() []RouteInfo {
 	var out []RouteInfo
-	for _, rt := range (&Server{console: new(console.Console)}).table() {
+	for _, rt := range (&Server{console: new(console.Console), blog: new(blog.API)}).table() {
 		out = append(out, RouteInfo{Pattern: rt.pattern, Access: rt.access.describe(rt.pattern)})
 	}
 	return append(out,
@@ -135,15 +136,15 @@ func FormatRoutes(rs []RouteInfo) string {
 }
 
 // sessionPage passes to next only requests authenticated by a browser
-// session. Anonymous visitors are redirected to the sign-in page; a key
-// gets 403, since the console's forms are for browsers and the /api/
+// session. Anonymous visitors are redirected to the sign-in page, home; a
+// key gets 403, since the console's forms are for browsers and the /api/
 // routes serve keys.
-func sessionPage(next http.Handler) http.Handler {
+func sessionPage(next http.Handler, home string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := gatehouse.PrincipalFrom(r.Context())
 		switch {
 		case !ok:
-			http.Redirect(w, r, "/", http.StatusSeeOther)
+			http.Redirect(w, r, home, http.StatusSeeOther)
 		case p.Method != gatehouse.MethodSession:
 			problem.Write(w, r, nil, gatehouse.Errorf(gatehouse.CodeForbidden,
 				"Console pages need a browser session; API keys work on the /api/ routes."))
