@@ -23,7 +23,11 @@
 // The gateway serves /.gatehouse/ (health and readiness), /auth/ and
 // /.well-known/jwks.json itself (see Reserved), ahead of every rule; no rule
 // may name them. Config.Reserved serves the ones the gateway does not
-// serve itself.
+// serve itself: "gatehouse proxy" puts sign-in at /auth/ and the console
+// (keys, sessions, audit) under /.gatehouse/ there (see
+// server.NewReserved). A handler there authenticates for itself; it may
+// set its own Content-Security-Policy and the like, which the gateway's
+// defaults then do not replace.
 //
 // # What the upstream receives
 //

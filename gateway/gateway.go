@@ -254,13 +254,21 @@ func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // ownHeaders are the security headers of the responses the gateway
-// writes itself (upstream responses keep theirs).
+// writes itself (upstream responses keep theirs). A handler on a reserved
+// path that set its own (the console's Content-Security-Policy, which
+// allows its stylesheet and its forms) keeps it; every other response
+// gets the strictest.
 func ownHeaders(h http.Header) {
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-	if _, ok := h["Cache-Control"]; !ok {
-		h.Set("Cache-Control", "no-store")
+	setDefault(h, "X-Content-Type-Options", "nosniff")
+	setDefault(h, "Referrer-Policy", "no-referrer")
+	setDefault(h, "X-Frame-Options", "DENY")
+	setDefault(h, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+	setDefault(h, "Cache-Control", "no-store")
+}
+
+// setDefault sets the header k (canonical) to v unless it is set.
+func setDefault(h http.Header, k, v string) {
+	if _, ok := h[k]; !ok {
+		h[k] = []string{v}
 	}
 }

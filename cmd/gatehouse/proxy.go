@@ -8,13 +8,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/console"
 	"github.com/gatehouse-dev/gatehouse/gateway"
 	"github.com/gatehouse-dev/gatehouse/guard"
+	"github.com/gatehouse-dev/gatehouse/keyring"
 	"github.com/gatehouse-dev/gatehouse/server"
+	"github.com/gatehouse-dev/gatehouse/session"
+	"github.com/gatehouse-dev/gatehouse/sso"
 )
 
 // proxyConfig is every setting of "gatehouse proxy": serve's TLS, store,
@@ -130,39 +136,126 @@ func cmdProxy(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := guard.New(guard.Config{Store: st, Logger: log, IdleExpiry: c.keyIdleExpiry, ClientAddr: c.proxies.ClientAddr})
+	p, err := buildProxy(e, c, st, tlsSrc, routes, log)
 	if err != nil {
 		return err
 	}
+	return runProxy(ctx, e, c, log, p)
+}
+
+// buildProxy builds the gateway and what it needs over the store: the
+// session manager, the guard (API keys and session cookies), sign-in and
+// the console.
+func buildProxy(e env, c *proxyConfig, st gatehouse.Store, t *tlsSource, routes *gateway.Table, log *slog.Logger) (proxyParts, error) {
+	p := proxyParts{tls: t}
+	var err error
+	p.sessions, err = session.New(session.Config{
+		Store: st, Logger: log, Scopes: c.knownScopes(), ClientAddr: c.proxies.ClientAddr,
+		IdleTimeout: c.sessionIdle, AbsoluteTimeout: c.sessionLifetime,
+	})
+	if err != nil {
+		return p, err
+	}
+	p.guard, err = guard.New(guard.Config{
+		Store: st, Sessions: p.sessions, Logger: log, IdleExpiry: c.keyIdleExpiry, ClientAddr: c.proxies.ClientAddr,
+	})
+	if err != nil {
+		return p, err
+	}
+	reserved, dev, err := newReserved(e, c, st, p.guard, p.sessions, t, log)
+	if err != nil {
+		return p, err
+	}
+	if p.gateway, err = newGateway(c, st, p.guard, routes, reserved, log); err != nil {
+		return p, err
+	}
+	p.handler = withDev(p.gateway, dev)
+	return p, nil
+}
+
+// consoleBase is where the gateway serves the console: under its own
+// reserved prefix, which no route file may name.
+const consoleBase = "/.gatehouse"
+
+// newReserved builds what the gateway serves on its reserved paths that it
+// does not serve itself: sign-in at /auth/ and the console (keys,
+// sessions, audit) under consoleBase. With --dev it also returns the
+// development provider, which withDev mounts at /dev-oidc/.
+func newReserved(e env, c *proxyConfig, st gatehouse.Store, g *guard.Guard, sessions *session.Manager,
+	t *tlsSource, log *slog.Logger) (http.Handler, http.Handler, error) {
+	keys, err := keyring.New(keyring.Config{
+		Store: st, Scopes: c.knownScopes(), Invalidator: g, IdleExpiry: c.keyIdleExpiry, Logger: log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	signIn, dev, err := newSSO(e, &c.serveConfig, st, sessions, t, c.proxies.ClientAddr)
+	if err != nil {
+		return nil, nil, err
+	}
+	con, err := console.New(console.Config{
+		Keys: keys, Audit: st, Users: st, Sessions: sessions, Providers: gatewayProviders(signIn),
+		BasePath: consoleBase, SamplePath: consoleBase + "/me", ClientAddr: c.proxies.ClientAddr, Logger: log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := server.NewReserved(server.ReservedConfig{Guard: g, Console: con, SSO: signIn, Logger: log})
+	return h, dev, err
+}
+
+// gatewayProviders are the console's sign-in buttons: after sign-in the
+// browser comes back to the console, not to the upstream's "/".
+func gatewayProviders(signIn *sso.Service) []console.Provider {
+	if signIn == nil {
+		return nil
+	}
+	ps := console.ProvidersFor(signIn.Providers())
+	for i := range ps {
+		ps[i].LoginURL += "&return_to=" + url.QueryEscape(consoleBase+"/")
+	}
+	return ps
+}
+
+// newGateway builds the gateway from the settings.
+func newGateway(c *proxyConfig, st gatehouse.Store, g *guard.Guard, routes *gateway.Table, reserved http.Handler, log *slog.Logger) (*gateway.Gateway, error) {
 	cfg := gateway.Config{
 		Guard: g, RoutesFile: c.routesFile, Routes: routes, ParseOptions: c.routeOptions(), Proxies: c.proxies,
 		Headers: c.headers, Audit: st, Ready: st.Ping, UpstreamTimeout: c.upstreamTimeout,
-		MaxIdleConnsPerHost: c.upstreamIdle, Logger: log, Version: versionString(),
+		MaxIdleConnsPerHost: c.upstreamIdle, Reserved: reserved, Logger: log, Version: versionString(),
 	}
 	if c.assertion != "off" {
+		var err error
 		if cfg.Assertions, err = gateway.NewAssertions(gateway.AssertionConfig{
 			Header: c.assertionHeader, Algorithm: c.assertion, Lifetime: c.assertionLifetime,
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	gw, err := gateway.New(cfg)
-	if err != nil {
-		return err
-	}
-	return runProxy(ctx, e, c, log, g, tlsSrc, gw)
+	return gateway.New(cfg)
 }
 
-// runProxy runs the listeners, the guard, the certificate and route
-// reloaders until ctx ends, then drains requests and flushes the guard.
-func runProxy(ctx context.Context, e env, c *proxyConfig, log *slog.Logger, g *guard.Guard, t *tlsSource, gw *gateway.Gateway) error {
+// proxyParts are what runProxy runs.
+type proxyParts struct {
+	guard    *guard.Guard
+	sessions *session.Manager
+	tls      *tlsSource
+	gateway  *gateway.Gateway
+	handler  http.Handler // the gateway, with the development provider in front of it under --dev
+}
+
+// runProxy runs the listeners, the guard, the session manager, the
+// certificate and route reloaders until ctx ends, then drains requests and
+// flushes the guard's and the session manager's pending writes.
+func runProxy(ctx context.Context, e env, c *proxyConfig, log *slog.Logger, p proxyParts) error {
+	t, gw := p.tls, p.gateway
 	l := server.Listen{
-		Addr: c.addr, Handler: gw, Logger: log, ShutdownTimeout: c.shutdownTimeout, TLSConfig: t.config,
+		Addr: c.addr, Handler: p.handler, Logger: log, ShutdownTimeout: c.shutdownTimeout, TLSConfig: t.config,
 		Timeouts: server.Timeouts{Read: c.requestTimeout, Write: c.requestTimeout},
 		Ready:    func(a, h net.Addr) { proxyBanner(e, c, t, a, h) },
 	}
 	if c.insecureBehindProxy {
-		l.Handler = c.proxies.PlainHTTP(gw)
+		l.Handler = c.proxies.PlainHTTP(p.handler)
 	}
 	if c.httpAddr != "off" && !c.insecureBehindProxy {
 		l.HTTPAddr = c.httpAddr
@@ -170,29 +263,29 @@ func runProxy(ctx context.Context, e env, c *proxyConfig, log *slog.Logger, g *g
 	}
 	bg, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := g.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
-			log.Error("guard stopped", "err", err)
-		}
-	})
+	background(&wg, bg, log, "guard", p.guard.Run)
+	background(&wg, bg, log, "session manager", p.sessions.Run)
 	wg.Go(func() { t.run(bg, sighup(bg)) })
 	wg.Go(func() { gw.Run(bg) })
-	wg.Go(func() {
-		hup := sighup(bg)
-		for {
-			select {
-			case <-bg.Done():
-				return
-			case <-hup:
-				gw.Reload() // logged inside; a bad file keeps the routes in use
-			}
-		}
-	})
+	wg.Go(func() { reloadOnHUP(bg, gw) })
 	err := l.Run(ctx)
 	stopBackground()
 	wg.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// reloadOnHUP reloads the route file on every SIGHUP until ctx ends.
+func reloadOnHUP(ctx context.Context, gw *gateway.Gateway) {
+	hup := sighup(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			gw.Reload() // logged inside; a bad file keeps the routes in use
+		}
+	}
 }
 
 // proxyBanner prints where the gateway listens and what it forwards to.
@@ -205,6 +298,7 @@ func proxyBanner(e env, c *proxyConfig, t *tlsSource, a, h net.Addr) {
 	if c.upstream != "" {
 		fmt.Fprintf(e.stdout, "forwarding to %s by the rules in %s\n", c.upstream, c.routesFile)
 	}
+	fmt.Fprintf(e.stdout, "console (keys, sessions, audit) at %s://%s%s/\n", scheme, a, consoleBase)
 	if h != nil {
 		fmt.Fprintf(e.stdout, "plain HTTP on http://%s redirects to HTTPS\n", h)
 	}

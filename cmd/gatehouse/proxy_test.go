@@ -124,6 +124,8 @@ func TestProxyStartupErrors(t *testing.T) {
 	}
 	bad := write("bad.yaml", "routes:\n  - pattern: /api/\n    access: authenticated\n  - pattern: /auth/login\n    access: public\n")
 	scope := write("scope.yaml", "routes:\n  - pattern: /api/\n    scopes: [billing]\n")
+	console := write("console.yaml", "routes:\n  - pattern: GET /.gatehouse/keys\n    access: public\n")
+	auth := write("auth.yaml", "routes:\n  - pattern: /auth/\n    access: authenticated\n")
 	tests := []struct {
 		name string
 		args []string
@@ -131,6 +133,8 @@ func TestProxyStartupErrors(t *testing.T) {
 	}{
 		{"no routes", []string{"--upstream", "http://127.0.0.1:9"}, "invalid setting routes"},
 		{"reserved path", []string{"--upstream", "http://127.0.0.1:9", "--routes", bad}, "line 4: pattern \"/auth/login\": /auth/ is served by the gateway"},
+		{"console path", []string{"--upstream", "http://127.0.0.1:9", "--routes", console}, "line 2: pattern \"GET /.gatehouse/keys\": /.gatehouse/ is served by the gateway"},
+		{"sign-in prefix", []string{"--upstream", "http://127.0.0.1:9", "--routes", auth}, "line 2: pattern \"/auth/\": /auth/ is served by the gateway"},
 		{"no upstream", []string{"--routes", bad}, `upstream "default" is not defined`},
 		{"unknown scope", []string{"--upstream", "http://127.0.0.1:9", "--routes", scope}, `unknown scope "billing"`},
 		{"bad upstream", []string{"--upstream", "ftp://x", "--routes", scope, "--scope", "billing"}, "want an http:// or https:// URL"},
