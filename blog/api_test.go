@@ -308,3 +308,16 @@ func TestAPIConditionalGet(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIMalformedIfMatch: an If-Match that is not a tag this API made
+// (unquoted, missing its prefix, weak) never matches, whatever number it
+// holds.
+func TestAPIMalformedIfMatch(t *testing.T) {
+	f := newFixture(t)
+	for _, tag := range []string{`1"`, `"1"`, `v1`, `W/"v1"`, `"v01"`, `"v1`} {
+		status, _, body := f.do(t, call{"a", "PATCH", path(f.P2), `{"title":"x"}`, []string{"If-Match: " + tag}})
+		if status != http.StatusPreconditionFailed {
+			t.Errorf("If-Match %s: %d, want 412: %s", tag, status, body)
+		}
+	}
+}

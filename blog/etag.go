@@ -16,6 +16,9 @@ func etag(version int64) string { return `"v` + strconv.FormatInt(version, 10) +
 // else, weak tags included (If-Match compares strongly, RFC 9110 13.1.1).
 func tagVersion(tag string) (int64, bool) {
 	s, ok := strings.CutPrefix(tag, `"v`)
+	if !ok {
+		return 0, false
+	}
 	if s, ok = strings.CutSuffix(s, `"`); !ok {
 		return 0, false
 	}

@@ -57,7 +57,7 @@ func (a *API) Update(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	p, err := a.svc.Update(r.Context(), who, id, ifMatch(r), Edit{Title: in.Title, Body: in.Body})
+	p, err := a.svc.Update(r.Context(), who, id, ifMatch(r), Edit(in))
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -35,7 +35,7 @@ func (a *Authorizer) Can(ctx context.Context, principal *gatehouse.Principal, ac
 	if err != nil {
 		return false, a.fail(ctx, action, err)
 	}
-	decision, diag := a.policies.IsAuthorized(entities, req)
+	decision, diag := cedar.Authorize(a.policies, entities, req)
 	if len(diag.Errors) > 0 {
 		return false, a.fail(ctx, action, diagError(diag.Errors))
 	}

@@ -16,7 +16,7 @@ func (s *Server) problemMux(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodConnect {
 			problem.WriteDetails(w, r, problem.Details{
-				Type: problem.TypeBase + "method_not_allowed", Title: http.StatusText(405), Status: 405,
+				Type: problem.TypeBase + "method_not_allowed", Title: http.StatusText(http.StatusMethodNotAllowed), Status: http.StatusMethodNotAllowed,
 				Detail: "CONNECT is not served here.",
 			})
 			return
@@ -65,7 +65,7 @@ func (s *Server) noRoute(mux *http.ServeMux) http.Handler {
 		if cw.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", cw.header.Get("Allow"))
 			problem.WriteDetails(w, r, problem.Details{
-				Type: problem.TypeBase + "method_not_allowed", Title: http.StatusText(405), Status: 405,
+				Type: problem.TypeBase + "method_not_allowed", Title: http.StatusText(http.StatusMethodNotAllowed), Status: http.StatusMethodNotAllowed,
 				Detail: "The method is not allowed here; see the Allow header.",
 			})
 			return

@@ -46,7 +46,7 @@ var errUnknownKey = errors.New("sso: token signed by an unknown key")
 // VerifySignature implements oidc.KeySet: it returns the payload of jwt
 // when a key of the set verifies it.
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	jws, err := jose.ParseSigned(jwt, k.algs)
+	jws, err := jose.ParseSignedCompact(jwt, k.algs)
 	if err != nil {
 		return nil, fmt.Errorf("sso: malformed token: %w", err)
 	}
