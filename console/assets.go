@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strconv"
@@ -18,6 +17,15 @@ var assetFS embed.FS
 // AssetPrefix is the path under which the stylesheet and script are
 // served, below the console's BasePath.
 const AssetPrefix = "/assets/"
+
+// assetTypes are the content types of the assets, by extension. Not
+// mime.TypeByExtension: that loads the system's whole MIME database into
+// the heap, for the garbage collector to walk in every cycle, and its
+// answers vary from system to system.
+var assetTypes = map[string]string{
+	".css": "text/css; charset=utf-8",
+	".js":  "text/javascript; charset=utf-8",
+}
 
 // asset is one embedded file, with the version that goes in its URL.
 type asset struct {
@@ -41,7 +49,11 @@ func loadAssets(basePath string) (map[string]asset, map[string]string, error) {
 		}
 		sum := sha256.Sum256(body)
 		name := path.Base(n)
-		a := asset{body: body, ctype: mime.TypeByExtension(path.Ext(name)), version: hex.EncodeToString(sum[:6])}
+		ctype, ok := assetTypes[path.Ext(name)]
+		if !ok {
+			return nil, nil, fmt.Errorf("console: no content type for asset %s", name)
+		}
+		a := asset{body: body, ctype: ctype, version: hex.EncodeToString(sum[:6])}
 		files[name] = a
 		urls[name] = basePath + AssetPrefix + name + "?v=" + a.version
 	}

@@ -123,7 +123,7 @@ type Console struct {
 	clientAddr func(*http.Request) string
 	now        func() time.Time
 	log        *slog.Logger
-	pages      map[string]*template.Template
+	pages      *template.Template
 	assets     map[string]asset
 	assetURLs  map[string]string
 	cop        *http.CrossOriginProtection

@@ -5,9 +5,8 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -27,6 +26,7 @@ type view struct {
 	Script    bool              // the page uses copy.js
 	Assets    map[string]string // asset name -> versioned URL
 	Data      any
+	Body      template.HTML // the page's rendered body, for the layout
 }
 
 // funcs are the templates' functions; path prefixes a console path
@@ -65,44 +65,38 @@ func joinOr(ss []string, none string) string {
 	return b.String()
 }
 
-// parsePages parses each page template together with the layout, for a
-// console served under basePath.
-func parsePages(basePath string) (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(funcs(basePath)).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+// parsePages parses every template into one set, for a console served
+// under basePath: the layout, the partials, and each page's body, which
+// its file defines under the file's name without ".html". One set, not a
+// copy of the layout per page: the templates stay in memory for the
+// process's life, and the garbage collector walks them in every cycle.
+func parsePages(basePath string) (*template.Template, error) {
+	t, err := template.New("console").Funcs(funcs(basePath)).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
-		return nil, fmt.Errorf("console: parse layout: %w", err)
+		return nil, fmt.Errorf("console: parse templates: %w", err)
 	}
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("console: list templates: %w", err)
-	}
-	pages := make(map[string]*template.Template, len(names))
-	for _, n := range names {
-		name := path.Base(n)
-		if name == "layout.html" || name == "partials.html" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(templateFS, n)
-		if err != nil {
-			return nil, fmt.Errorf("console: parse %s: %w", name, err)
-		}
-		pages[name] = t
-	}
-	return pages, nil
+	return t, nil
 }
 
-// render writes the page name with data. The page is rendered into a
-// buffer first, so that a template error is a clean 500, not half a page.
-// Every page is personal, so none is stored by any cache.
+// render writes the page name ("keys.html") with data: the page's body,
+// then the layout around it. Both are rendered into buffers first, so
+// that a template error is a clean 500, not half a page. Every page is
+// personal, so none is stored by any cache.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	t, ok := c.pages[name]
-	if !ok {
+	body := strings.TrimSuffix(name, ".html")
+	if c.pages.Lookup(body) == nil || body == "layout" {
 		c.fail(w, r, fmt.Errorf("console: no page %s", name))
 		return
 	}
 	v.LogoutURL, v.Assets, v.Posts = c.logoutURL, c.assetURLs, c.posts != nil
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	err := c.pages.ExecuteTemplate(&buf, body, v)
+	if err == nil {
+		v.Body = template.HTML(buf.String()) // escaped by html/template as it was rendered
+		buf.Reset()
+		err = c.pages.ExecuteTemplate(&buf, "layout", v)
+	}
+	if err != nil {
 		c.log.ErrorContext(r.Context(), "console: render", "page", name, "err", err)
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
