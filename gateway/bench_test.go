@@ -144,14 +144,20 @@ func BenchmarkCheckPath(b *testing.B) {
 	}
 }
 
-// pool lends the bare proxy its copy buffers, as the gateway's does.
+// pool lends the bare proxy its copy buffers, as the gateway's does:
+// array pointers, which a returned slice converts back to without
+// allocating.
 type pool struct{ p sync.Pool }
 
 func (b *pool) Get() []byte {
-	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
+	if a, ok := b.p.Get().(*[32 << 10]byte); ok {
+		return a[:]
 	}
-	return make([]byte, 32<<10)
+	return new([32 << 10]byte)[:]
 }
 
-func (b *pool) Put(buf []byte) { b.p.Put(&buf) }
+func (b *pool) Put(buf []byte) {
+	if cap(buf) >= 32<<10 {
+		b.p.Put((*[32 << 10]byte)(buf[:32<<10]))
+	}
+}

@@ -35,18 +35,27 @@ func NewTransport(idlePerHost int, headerTimeout time.Duration) *http.Transport 
 	}
 }
 
+// bufferSize is the size of ReverseProxy's copy buffers.
+const bufferSize = 32 << 10
+
 // bufferPool lends ReverseProxy its 32 KiB copy buffers, which it would
-// otherwise allocate for every response.
+// otherwise allocate for every response. It holds array pointers, which
+// a returned slice converts back to without allocating (a *[]byte would
+// need a new pointer for every Put).
 type bufferPool struct{ p sync.Pool }
 
 func (b *bufferPool) Get() []byte {
-	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
+	if a, ok := b.p.Get().(*[bufferSize]byte); ok {
+		return a[:]
 	}
-	return make([]byte, 32<<10)
+	return new([bufferSize]byte)[:]
 }
 
-func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) >= bufferSize {
+		b.p.Put((*[bufferSize]byte)(buf[:bufferSize]))
+	}
+}
 
 // forwarder returns the handler that forwards to u.
 func (g *Gateway) forwarder(u *Upstream) http.Handler {
@@ -70,6 +79,11 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, u *Upstream) {
 	pr.SetURL(u.URL)
 	out := pr.Out.Header
 	g.headers.cleanRequest(out)
+	if _, ok := out["User-Agent"]; !ok {
+		// ReverseProxy would set the same, in a new slice per request, so
+		// that the transport sends no User-Agent of its own.
+		out["User-Agent"] = g.noUserAgent
+	}
 	g.setForwarded(pr)
 	p, ok := gatehouse.PrincipalFrom(pr.In.Context())
 	if !ok {
@@ -115,12 +129,10 @@ func (g *Gateway) setForwarded(pr *httputil.ProxyRequest) {
 }
 
 // modifyResponse keeps identity headers and Gatehouse's cookies set by the
-// upstream from reaching the client.
+// upstream from reaching the client, and the headers the gateway has set
+// already (begin) from being sent twice.
 func (g *Gateway) modifyResponse(resp *http.Response) error {
 	g.headers.cleanResponse(resp.Header)
-	if _, ok := resp.Header["X-Content-Type-Options"]; !ok {
-		resp.Header["X-Content-Type-Options"] = g.nosniff // copied, not kept, by ReverseProxy
-	}
 	return nil
 }
 

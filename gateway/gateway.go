@@ -87,14 +87,15 @@ type Gateway struct {
 	version  string
 	interval time.Duration
 
-	transport http.RoundTripper
-	buffers   bufferPool
-	state     atomic.Pointer[state]
-	authed    http.Handler // guard.Authenticate(authorize)
-	own       http.Handler // the reserved paths
-	hsts      []string     // the Strict-Transport-Security value, shared read-only
-	nosniff   []string     // the X-Content-Type-Options value, shared read-only
-	csrf      *http.CrossOriginProtection
+	transport   http.RoundTripper
+	buffers     bufferPool
+	state       atomic.Pointer[state]
+	authed      http.Handler // guard.Authenticate(authorize)
+	own         http.Handler // the reserved paths
+	hsts        []string     // the Strict-Transport-Security value, shared read-only
+	nosniff     []string     // the X-Content-Type-Options value, shared read-only
+	noUserAgent []string     // an empty User-Agent, shared read-only
+	csrf        *http.CrossOriginProtection
 
 	reloadMu sync.Mutex // serialises reloads and guards seen
 	seen     os.FileInfo
@@ -128,7 +129,7 @@ func New(cfg Config) (*Gateway, error) {
 		log: cfg.Logger, now: cfg.Now, version: cfg.Version, interval: cfg.ReloadInterval,
 	}
 	g.defaults()
-	g.hsts, g.nosniff = []string{server.HSTS}, []string{"nosniff"}
+	g.hsts, g.nosniff, g.noUserAgent = []string{server.HSTS}, []string{"nosniff"}, []string{""}
 	g.csrf = http.NewCrossOriginProtection()
 	g.audit = newAuditor(cfg.Audit, g.log, g.now)
 	g.transport = cfg.Transport

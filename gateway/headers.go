@@ -90,6 +90,7 @@ func newHeaderSet(cfg Headers, a *Assertions) (headerSet, error) {
 	}
 	s.respStrip["strict-transport-security"] = true // the gateway terminates TLS and sets its own
 	s.respStrip["request-id"] = true                // the gateway's id is the one the client sees
+	s.respStrip["x-content-type-options"] = true    // the gateway sends nosniff, the only value there is
 	s.h = cfg
 	return s, nil
 }

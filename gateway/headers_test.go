@@ -199,3 +199,40 @@ func TestConfigurableHeaderNames(t *testing.T) {
 		}
 	}
 }
+
+// TestNosniffOnEveryResponse: every response carries one
+// X-Content-Type-Options: nosniff, whether the upstream sent one, none, or
+// another value.
+func TestNosniffOnEveryResponse(t *testing.T) {
+	for _, sent := range [][]string{nil, {"nosniff"}, {"nosniff", "nosniff"}, {"sniff-away"}} {
+		up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["X-Content-Type-Options"] = sent
+		})
+		e := newEnv(t, envOpts{upstream: up})
+		for _, path := range []string{"/public/x", "/api/x", "/nowhere"} {
+			got := e.do("GET", path, "").Header.Values("X-Content-Type-Options")
+			if len(got) != 1 || got[0] != "nosniff" {
+				t.Errorf("upstream sent %q, GET %s: client got %q", sent, path, got)
+			}
+		}
+	}
+}
+
+// TestUserAgentPassedAsSent: the upstream sees the client's User-Agent,
+// and none (not Go's) when the client sent none.
+func TestUserAgentPassedAsSent(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	for _, ua := range []string{"", "curl/8.0"} {
+		req := "GET /public/x HTTP/1.1\r\nHost: gw.test\r\n"
+		if ua != "" {
+			req += "User-Agent: " + ua + "\r\n"
+		}
+		if resp := e.raw(req + "\r\n"); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		got := e.up.take()
+		if len(got) != 1 || strings.Join(got[0].Header.Values("User-Agent"), ",") != ua {
+			t.Errorf("client sent %q, upstream got %q", ua, got[0].Header.Values("User-Agent"))
+		}
+	}
+}

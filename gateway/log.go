@@ -50,7 +50,7 @@ func (w *logWriter) Write(b []byte) (int, error) {
 func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // begin gives the request an id (in the response and in the request
-// the upstream receives) and HSTS (the gateway terminates TLS),
+// the upstream receives), HSTS (the gateway terminates TLS) and nosniff,
 // and starts its log line.
 func (g *Gateway) begin(w http.ResponseWriter, r *http.Request) *logWriter {
 	lw := &logWriter{ResponseWriter: w, start: g.now()}
@@ -61,7 +61,8 @@ func (g *Gateway) begin(w http.ResponseWriter, r *http.Request) *logWriter {
 	lw.id[0] = hex.EncodeToString(b[:])
 	h := w.Header()
 	h["Request-Id"] = lw.id[:]
-	r.Header["Request-Id"] = lw.id[:] // replaces the client's, so that the upstream logs the same id
+	h["X-Content-Type-Options"] = g.nosniff // on every response: the upstream's is dropped
+	r.Header["Request-Id"] = lw.id[:]       // replaces the client's, so that the upstream logs the same id
 	if r.TLS != nil || r.URL.Scheme == "https" {
 		h["Strict-Transport-Security"] = g.hsts
 	}

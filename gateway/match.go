@@ -98,7 +98,8 @@ func forbiddenEscape(b byte) bool {
 // matcher finds a request's rule with an http.ServeMux, which is used only
 // for its pattern grammar, precedence and conflict checks: it serves nothing.
 type matcher struct {
-	mux *http.ServeMux
+	mux   *http.ServeMux
+	cache *matchCache
 }
 
 // ruleRef is what the matcher's mux holds for a rule.
@@ -110,7 +111,7 @@ func (ruleRef) ServeHTTP(http.ResponseWriter, *http.Request) {}
 var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
 func (m *matcher) build(rules []*Rule) error {
-	m.mux = http.NewServeMux()
+	m.mux, m.cache = http.NewServeMux(), newMatchCache()
 	for _, r := range rules {
 		if err := register(m.mux, r); err != nil {
 			msg := registeredAt.ReplaceAllString(err.Error(), "")
@@ -136,6 +137,17 @@ func register(mux *http.ServeMux, r *Rule) (err error) {
 // CheckPath; the host is matched without regard to case, and the path too
 // when the table folds case.
 func (t *Table) match(r *http.Request) *Rule {
+	path := r.URL.EscapedPath()
+	if rule, ok := t.matcher.cache.get(r.Method, r.Host, path); ok {
+		return rule
+	}
+	rule := t.matchMux(r)
+	t.matcher.cache.put(r.Method, r.Host, path, rule)
+	return rule
+}
+
+// matchMux is match without the cache.
+func (t *Table) matchMux(r *http.Request) *Rule {
 	mr := r
 	lowerHost := strings.ToLower(r.Host)
 	if t.FoldCase || lowerHost != r.Host {

@@ -142,3 +142,43 @@ func FuzzCheckPath(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchCacheAgreesWithMux: a table that has seen many requests (more
+// than its cache holds, so that entries collide and are replaced) decides
+// each as a table that has seen none.
+func TestMatchCacheAgreesWithMux(t *testing.T) {
+	warm := mustParse(t, sampleRoutes)
+	type req struct{ method, target, host string }
+	var reqs []req
+	for i := range 60 {
+		n := strconv.Itoa(i)
+		for _, p := range []string{"/api/" + n, "/api/posts/" + n + "/publish", "/public/" + n, "/public/internal/" + n, "/healthz", "/x" + n} {
+			for _, m := range []string{"GET", "POST", "HEAD"} {
+				for _, h := range []string{"", "billing.example.com", "BILLING.example.com:1"} {
+					reqs = append(reqs, req{m, p, h})
+				}
+			}
+		}
+	}
+	explain := func(tab *gateway.Table, r req) string {
+		ex, err := tab.Explain(r.method, r.target, r.host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ex.String()
+	}
+	for pass := range 2 {
+		for i, r := range reqs {
+			if i%7 != pass && pass > 0 {
+				continue // the second pass revisits some, now cached or evicted
+			}
+			got := explain(warm, r)
+			if want := explain(mustParse(t, sampleRoutes), r); got != want {
+				t.Fatalf("%v: warm table says %q, a fresh one %q", r, got, want)
+			}
+			if again := explain(warm, r); again != got {
+				t.Fatalf("%v: %q, then %q", r, got, again)
+			}
+		}
+	}
+}

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Proxy load test: the same wrk load, from a second process on loopback,
 # against (1) the example upstream alone, (2) a bare httputil.ReverseProxy
-# (examples/bareproxy: tuned transport, same TLS) and (3) "gatehouse
-# proxy" with an API key, all in one run; prints req/s and p50/p99 side by
-# side with each proxy's CPU time per request (the upstream's excluded),
-# and Gatehouse's throughput as a share of the bare proxy's.
-# With taskset, wrk runs on CPU 0 and the servers on CPU 1.
+# (examples/bareproxy: the gateway's transport, listener, timeouts, TLS
+# configuration and certificate) and (3) "gatehouse proxy" with an API
+# key, in interleaved rounds; prints the medians of req/s and p50/p99 side
+# by side with each proxy's CPU time per request (the upstream's
+# excluded), and Gatehouse's throughput as a share of the bare proxy's.
+# Both proxies must negotiate the same TLS version and cipher, or the run
+# stops. With taskset, wrk runs on CPU 0 and the servers on CPU 1.
 #
-#   scripts/proxy-load.sh [seconds] [connections] [rounds]
+#   scripts/proxy-load.sh [seconds] [connections] [rounds]   # defaults: 10 32 5
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 conns=${2:-32}
-rounds=${3:-3}
+rounds=${3:-5}
 command -v wrk >/dev/null || { echo "proxy-load.sh needs wrk (apt-get install wrk)" >&2; exit 1; }
 
 up_addr=127.0.0.1:39000 bare_addr=127.0.0.1:39443 gh_addr=127.0.0.1:38443
@@ -41,6 +43,13 @@ waitfor http://$up_addr/public/hello
 waitfor https://$gh_addr/.gatehouse/health
 "${server[@]}" "$dir/bareproxy" -addr $bare_addr -upstream http://$up_addr -data-dir "$dir/data" 2>"$dir/bare.err" & pids+=($!); bare_pid=$!
 waitfor https://$bare_addr/public/hello
+
+# tlsinfo ADDR: the protocol and cipher a client negotiates.
+tlsinfo() { openssl s_client -connect "$1" </dev/null 2>/dev/null | awk '/^New,/ {print $2, $5}'; }
+if command -v openssl >/dev/null; then
+  bare_tls=$(tlsinfo $bare_addr) gh_tls=$(tlsinfo $gh_addr)
+  [ -n "$bare_tls" ] && [ "$bare_tls" = "$gh_tls" ] || { echo "TLS differs: bare '$bare_tls', gatehouse '$gh_tls'" >&2; exit 1; }
+fi
 
 "$dir/gatehouse" users add --service load --role reader >/dev/null 2>&1
 key=$("$dir/gatehouse" keys create --user load --label load --scope read 2>/dev/null)
@@ -81,7 +90,7 @@ for round in $(seq "$rounds"); do
   done
 done
 
-echo "== GET /api/hello, ${secs}s x $rounds rounds (medians), $conns connections, wrk -t1"
+echo "== GET /api/hello, ${secs}s x $rounds rounds (medians), $conns connections, wrk -t1${bare_tls:+, both proxies $bare_tls}"
 printf "%-34s %9s %8s %8s %14s\n" "" "req/s" "p50 ms" "p99 ms" "CPU µs/req"
 for name in upstream bare gatehouse; do
   case $name in

@@ -1,20 +1,26 @@
 // Command bareproxy is the baseline of scripts/proxy-load.sh: Go's
-// httputil.ReverseProxy with a tuned transport and the same TLS as
-// "gatehouse proxy" (the development CA in -data-dir), and nothing else:
-// no authentication, rules or header rewriting.
+// httputil.ReverseProxy and nothing else (no authentication, rules or
+// header rewriting beyond X-Forwarded-*), with everything around it the
+// same as "gatehouse proxy": the gateway's transport (gateway.NewTransport),
+// the same listener, TLS configuration and certificate (server.Listen with
+// the development CA in -data-dir), the same server timeouts, and a copy
+// buffer pool. What the two then differ by is Gatehouse's own work.
 package main
 
 import (
+	"context"
 	"flag"
 	"log"
-	"net"
-	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"os/signal"
 	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/certs"
+	"github.com/gatehouse-dev/gatehouse/gateway"
+	"github.com/gatehouse-dev/gatehouse/server"
 )
 
 func main() {
@@ -31,33 +37,41 @@ func main() {
 		log.Fatal(err)
 	}
 	proxy := &httputil.ReverseProxy{
-		Rewrite:    func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() },
-		Transport:  transport(),
+		Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() },
+		// As "gatehouse proxy" with its default --upstream-idle-conns and
+		// --upstream-timeout.
+		Transport:  gateway.NewTransport(256, 30*time.Second),
 		BufferPool: &pool{},
 	}
-	srv := &http.Server{Addr: *addr, Handler: proxy, TLSConfig: ca.TLSConfig(), ReadHeaderTimeout: 10 * time.Second}
+	// As "gatehouse proxy" with its default --request-timeout.
+	l := server.Listen{
+		Addr: *addr, Handler: proxy, TLSConfig: ca.TLSConfig(),
+		Timeouts: server.Timeouts{Read: 5 * time.Minute, Write: 5 * time.Minute},
+	}
 	log.Printf("bare proxy listening on https://%s", *addr)
-	log.Fatal(srv.ListenAndServeTLS("", ""))
-}
-
-// transport is tuned as PERFORMANCE.md says: idle connections for the
-// expected concurrency instead of Go's default of two.
-func transport() *http.Transport {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		DialContext: d.DialContext, MaxIdleConns: 1024, MaxIdleConnsPerHost: 256,
-		IdleConnTimeout: 90 * time.Second, ResponseHeaderTimeout: 30 * time.Second, DisableCompression: true,
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := l.Run(ctx); err != nil {
+		log.Fatal(err)
 	}
 }
 
-// pool lends ReverseProxy its copy buffers.
+// bufferSize is the size of ReverseProxy's copy buffers.
+const bufferSize = 32 << 10
+
+// pool lends ReverseProxy its copy buffers, as the gateway's does: array
+// pointers, which a returned slice converts back to without allocating.
 type pool struct{ p sync.Pool }
 
 func (b *pool) Get() []byte {
-	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
+	if a, ok := b.p.Get().(*[bufferSize]byte); ok {
+		return a[:]
 	}
-	return make([]byte, 32<<10)
+	return new([bufferSize]byte)[:]
 }
 
-func (b *pool) Put(buf []byte) { b.p.Put(&buf) }
+func (b *pool) Put(buf []byte) {
+	if cap(buf) >= bufferSize {
+		b.p.Put((*[bufferSize]byte)(buf[:bufferSize]))
+	}
+}
