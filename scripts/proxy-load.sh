@@ -10,6 +10,9 @@
 # stops. With taskset, wrk runs on CPU 0 and the servers on CPU 1.
 #
 #   scripts/proxy-load.sh [seconds] [connections] [rounds]   # defaults: 10 32 5
+#
+# GATEHOUSE_BIN=path measures that gatehouse binary (an older build, say)
+# instead of one built from this tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -25,7 +28,7 @@ dir=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
-go build -o "$dir/gatehouse" ./cmd/gatehouse
+if [ -n "${GATEHOUSE_BIN:-}" ]; then cp "$GATEHOUSE_BIN" "$dir/gatehouse"; else go build -o "$dir/gatehouse" ./cmd/gatehouse; fi
 go build -o "$dir/upstream" ./examples/upstream
 go build -o "$dir/bareproxy" ./examples/bareproxy
 export GATEHOUSE_DATA_DIR=$dir/data GATEHOUSE_LOG_LEVEL=warn
@@ -77,14 +80,27 @@ measure() {
 
 median() { awk 'NF' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# run NAME: one measurement of NAME, printed as measure prints it.
+run() {
+  case $1 in
+    upstream)  measure upstream $up_pid http://$up_addr/api/hello ;;
+    bare)      measure bare $bare_pid https://$bare_addr/api/hello ;;
+    gatehouse) measure gatehouse $gh_pid https://$gh_addr/api/hello "Authorization: apikey $key" ;;
+  esac
+}
+
+# A short unmeasured run of each first: connections, caches and the heap
+# settle before anything counts.
+for name in upstream bare gatehouse; do secs=2 run $name >/dev/null; done
+
 declare -A rps p50 p99 cpu
 for round in $(seq "$rounds"); do
-  for name in upstream bare gatehouse; do
-    case $name in
-      upstream)  read -r r a b c < <(measure upstream $up_pid http://$up_addr/api/hello) ;;
-      bare)      read -r r a b c < <(measure bare $bare_pid https://$bare_addr/api/hello) ;;
-      gatehouse) read -r r a b c < <(measure gatehouse $gh_pid https://$gh_addr/api/hello "Authorization: apikey $key") ;;
-    esac
+  # The proxies take turns going first, so that neither always runs
+  # right after the other.
+  order="upstream bare gatehouse"
+  if [ $((round % 2)) = 0 ]; then order="upstream gatehouse bare"; fi
+  for name in $order; do
+    read -r r a b c < <(run $name)
     rps[$name]+="$r"$'\n' p50[$name]+="$a"$'\n' p99[$name]+="$b"$'\n' cpu[$name]+="$c"$'\n'
     echo "round $round $name: $r req/s, p50 $a ms, p99 $b ms, server CPU $c µs/request" >&2
   done

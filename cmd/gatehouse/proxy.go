@@ -24,8 +24,9 @@ import (
 )
 
 // proxyConfig is every setting of "gatehouse proxy": serve's TLS, store,
-// proxy and logging settings (--policy and --demo apply to serve only),
-// and the gateway's own.
+// proxy, sign-in (--provider, --dev, --public-url), session and logging
+// settings (--policy and --demo apply to serve only), and the gateway's
+// own.
 type proxyConfig struct {
 	serveConfig
 	upstream          string
