@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -284,5 +283,3 @@ func (l *logSink) String() string {
 	defer l.mu.Unlock()
 	return strings.Join(l.msgs, "\n")
 }
-
-var errStop = errors.New("stop")
