@@ -3,6 +3,7 @@ package policy_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -60,5 +61,34 @@ func TestCheckRefuses(t *testing.T) {
 func TestSchemaIsExported(t *testing.T) {
 	if !strings.Contains(string(policy.Schema()), "entity Post") {
 		t.Errorf("Schema() = %q", policy.Schema())
+	}
+}
+
+// TestBuiltin: only the embedded policies count as built in, however they
+// are laid out; one more rule or one less do not.
+func TestBuiltin(t *testing.T) {
+	def := string(policy.Default())
+	stripped := regexp.MustCompile(`(?m)^//.*$`).ReplaceAllString(def, "")
+	rules := strings.SplitAfter(strings.TrimSpace(stripped), "};")
+	extra := `permit (principal in Role::"reader", action == Action::"read", resource is Post) when { resource.author == User::"7" };`
+	tests := []struct {
+		name string
+		src  []byte
+		want bool
+	}{
+		{"embedded", nil, true},
+		{"same text from a file", policy.Default(), true},
+		{"comments and blank lines removed", []byte(strings.Join(strings.Fields(stripped), " ")), true},
+		{"one more rule", []byte(def + "\n" + extra), false},
+		{"a rule left out", []byte(strings.Join(rules[:len(rules)-2], "\n") + rules[len(rules)-1]), false},
+	}
+	for _, tt := range tests {
+		a, err := policy.New(policy.Config{Source: tt.src, Name: tt.name})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if a.Builtin() != tt.want {
+			t.Errorf("%s: Builtin() = %v, want %v", tt.name, a.Builtin(), tt.want)
+		}
 	}
 }

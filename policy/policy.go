@@ -25,6 +25,7 @@
 package policy
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"log/slog"
@@ -88,6 +89,7 @@ type Config struct {
 type Authorizer struct {
 	name      string
 	policies  *cedar.PolicySet
+	builtin   bool
 	validator *validate.Validator
 	log       *slog.Logger
 }
@@ -113,12 +115,33 @@ func New(cfg Config) (*Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
+	builtin, err := sameAsDefault(v, ps)
+	if err != nil {
+		return nil, err
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Authorizer{name: name, policies: ps, validator: v, log: log}, nil
+	return &Authorizer{name: name, policies: ps, builtin: builtin, validator: v, log: log}, nil
 }
+
+// sameAsDefault reports whether ps holds the policies of blog.cedar, in the
+// same order; comments and layout do not count.
+func sameAsDefault(v *validate.Validator, ps *cedar.PolicySet) (bool, error) {
+	def, err := parse(v, defaultSource, DefaultName)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(ps.MarshalCedar(), def.MarshalCedar()), nil
+}
+
+// Builtin reports whether the Authorizer decides with the policies of the
+// embedded blog.cedar (comments and layout aside). Code that implements a
+// policy rule in a query of its own, such as the blog's list filter, may
+// rely on that query only when Builtin is true: a replaced policy may
+// permit what the query does not select.
+func (a *Authorizer) Builtin() bool { return a.builtin }
 
 // Load is New with the policy text src, named name in error messages.
 func Load(src []byte, name string) (*Authorizer, error) {
