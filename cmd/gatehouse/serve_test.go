@@ -22,6 +22,7 @@ type served struct {
 	httpAddr string // host:port of the redirect listener
 	caPath   string
 	dataDir  string
+	banner   []string // what serve printed on stdout up to its curl line
 	client   *http.Client // trusts the development CA
 	stderr   *syncBuffer
 	done     chan error
@@ -78,6 +79,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) *serve
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() {
 		line := sc.Text()
+		s.banner = append(s.banner, line)
 		if m := listenLine.FindStringSubmatch(line); m != nil {
 			s.addr = m[1]
 		}
