@@ -22,7 +22,7 @@ type served struct {
 	httpAddr string // host:port of the redirect listener
 	caPath   string
 	dataDir  string
-	banner   []string // what serve printed on stdout up to its curl line
+	banner   []string     // what serve printed on stdout up to its curl line
 	client   *http.Client // trusts the development CA
 	stderr   *syncBuffer
 	done     chan error
