@@ -208,19 +208,34 @@ func TestServeStartupErrors(t *testing.T) {
 		name  string
 		setup func(t *testing.T, dir string) []string
 		want  string
+		// lines is how many lines the error may have; 0 means one.
+		lines int
 	}{
 		{"corrupt database", func(t *testing.T, dir string) []string {
 			os.WriteFile(filepath.Join(dir, "gatehouse.db"), []byte(strings.Repeat("not a database ", 100)), 0o600)
 			return nil
-		}, "not a Gatehouse database"},
+		}, "not a Gatehouse database", 0},
 		{"unreadable certificate", func(t *testing.T, dir string) []string {
 			return []string{"--tls-cert", filepath.Join(dir, "missing.pem"), "--tls-key", filepath.Join(dir, "missing-key.pem")}
-		}, "missing.pem"},
+		}, "missing.pem", 0},
 		{"unknown config key", func(t *testing.T, dir string) []string {
 			p := filepath.Join(dir, "c.yaml")
 			os.WriteFile(p, []byte("adress: ':1'\n"), 0o600)
 			return []string{"--config", p}
-		}, `unknown setting "adress"`},
+		}, `unknown setting "adress"`, 0},
+		{"policy that does not parse", func(t *testing.T, dir string) []string {
+			p := filepath.Join(dir, "bad.cedar")
+			os.WriteFile(p, []byte("permit (principal, action, resource)\n  when { resource.status == };"), 0o600)
+			return []string{"--policy", p}
+		}, `bad.cedar:2:30: ";": invalid primary`, 0},
+		{"policy that does not fit the schema", func(t *testing.T, dir string) []string {
+			p := filepath.Join(dir, "bad.cedar")
+			os.WriteFile(p, []byte("permit (principal, action, resource is Post)\nwhen { resource.title == \"x\" };"), 0o600)
+			return []string{"--policy", p}
+		}, "bad.cedar:1:1: attribute `title` on entity type `Post` not found", 2}, // the file, then one line per problem
+		{"missing policy file", func(t *testing.T, dir string) []string {
+			return []string{"--policy", filepath.Join(dir, "missing.cedar")}
+		}, "missing.cedar", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,8 +246,8 @@ func TestServeStartupErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want %q", err, tt.want)
 			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Errorf("error is not one line: %q", err)
+			if n := strings.Count(err.Error(), "\n") + 1; n != max(tt.lines, 1) {
+				t.Errorf("error has %d lines, want %d: %q", n, max(tt.lines, 1), err)
 			}
 			if after := snapshot(t, dir); after != before {
 				t.Errorf("data dir changed:\n%s\n---\n%s", before, after)
