@@ -30,6 +30,7 @@ func testBlogTour(t *testing.T, h *harness) {
 		{"anonymous is refused the API", "GET", "/api/posts", "", "", 401, ""},
 		{"the reader's read key lists posts", "GET", "/api/posts", "", readerRead, 200, ""},
 		{"the reader's read key cannot update (scope)", "PATCH", post(hello, ""), `{"title":"x"}`, readerRead, 403, "insufficient_scope"},
+		{"the scope is refused before any post is fetched", "PATCH", "/api/posts/999", `{"title":"x"}`, readerRead, 403, "insufficient_scope"},
 		{"the author edits her own post", "PATCH", post(hello, ""), `{"title":"Hello again"}`, authorRW, 200, ""},
 		{"the author cannot edit the editor's post (policy)", "PATCH", post(welcome, ""), `{"title":"mine"}`, authorRW, 403, ""},
 		{"the author cannot publish (policy)", "POST", post(draft, "/publish"), "", authorRW, 403, ""},

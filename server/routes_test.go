@@ -2,10 +2,12 @@ package server_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/blog"
 )
 
 func TestHealthAndHeaders(t *testing.T) {
@@ -151,4 +153,54 @@ func TestEnumerationThroughRedirects(t *testing.T) {
 		t.Errorf("CONNECT: %d %d allow %q", a.status, b.status, a.header.Get("Allow"))
 	}
 	a.problem(t)
+}
+
+// TestPublicPostsPathVariants: paths that look like the blog's public
+// routes, or that climb out of them, never answer as the public list does
+// and never hold a post. "/public/.." is redirected to the cleaned path,
+// which then wants a credential; encoded separators and dots are refused;
+// the router is case-sensitive; /api/posts/ is a protected path.
+func TestPublicPostsPathVariants(t *testing.T) { backends(t, testPublicPostsPathVariants) }
+
+func testPublicPostsPathVariants(t *testing.T, h *harness) {
+	demo, err := blog.Seed(t.Context(), h.store, h.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, p := range demo.Posts {
+		titles = append(titles, p.Title)
+	}
+	leaks := func(r reply) bool {
+		return slices.ContainsFunc(titles, func(s string) bool { return strings.Contains(string(r.body), s) })
+	}
+	if r := h.do("GET", "/public/posts", ""); r.status != 200 || !leaks(r) {
+		t.Fatalf("the public list itself: %d %s", r.status, r.body) // else the checks below prove nothing
+	}
+	tests := []struct {
+		path     string
+		want     int
+		location string // for a redirect
+	}{
+		{"/public/../api/posts", http.StatusPermanentRedirect, "/api/posts"},
+		{"/public/posts/../../api/posts", http.StatusPermanentRedirect, "/api/posts"},
+		{"/public/posts/..%2f..%2fapi/posts", 400, ""},
+		{"/public/%2e%2e/api/posts", 400, ""},
+		{"/public/posts%2f..%2f..%2fapi%2fposts", 400, ""},
+		{"/API/posts", 404, ""},
+		{"/PUBLIC/posts", 404, ""},
+		{"/api/posts/", 401, ""},
+		{"/api/posts", 401, ""},
+	}
+	for _, tt := range tests {
+		r := h.do("GET", tt.path, "")
+		if r.status != tt.want || r.header.Get("Location") != tt.location || leaks(r) {
+			t.Errorf("%s: %d %q %s, want %d %q and no post", tt.path, r.status, r.header.Get("Location"), r.body, tt.want, tt.location)
+		}
+		if tt.location != "" {
+			if r := h.do("GET", tt.location, ""); r.status != 401 || leaks(r) {
+				t.Errorf("%s, redirected to %s: %d %s, want 401", tt.path, tt.location, r.status, r.body)
+			}
+		}
+	}
 }
