@@ -22,13 +22,11 @@ type fixture struct {
 	P1, P2, P3 *blog.Post
 }
 
-// newFixture wires the API's routes as server/routes.go does, minus the
-// guard: a test middleware puts the principal named by X-Test-User in the
-// context with gatehouse.NewContext. The real guard and its scope checks
-// are tested in their own packages; here the policy alone decides.
-func newFixture(t *testing.T) *fixture { return newFixtureOn(t, openSQLite(t)) }
-
-// newFixtureOn is newFixture on the store s.
+// newFixtureOn wires the API's routes over the store s as server/routes.go
+// does, minus the guard: a test middleware puts the principal named by
+// X-Test-User in the context with gatehouse.NewContext. The real guard and
+// its scope checks are tested in their own packages; here the policy alone
+// decides.
 func newFixtureOn(t *testing.T, s store) *fixture {
 	who := map[string]*gatehouse.Principal{}
 	var ids = map[string]int64{}
@@ -252,7 +250,12 @@ func testAPICreateInput(t *testing.T, f *fixture) {
 
 // TestAPIPages follows next_cursor through a list and refuses bad pages.
 func TestAPIPages(t *testing.T) {
-	f := newFixture(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testAPIPages(t, newFixtureOn(t, b.open(t))) })
+	}
+}
+
+func testAPIPages(t *testing.T, f *fixture) {
 	var seen []int64
 	next := "/api/posts?limit=2"
 	for range 10 {
@@ -285,7 +288,12 @@ func TestAPIPages(t *testing.T) {
 // TestAPIPublicList lists only published posts to anonymous callers, and
 // to signed-in ones on the public route.
 func TestAPIPublicList(t *testing.T) {
-	f := newFixture(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testAPIPublicList(t, newFixtureOn(t, b.open(t))) })
+	}
+}
+
+func testAPIPublicList(t *testing.T, f *fixture) {
 	for _, who := range []string{"", "editor"} {
 		status, _, body := f.do(t, call{who, "GET", "/public/posts", "", nil})
 		if status != 200 || strings.Contains(string(body), "draft") || !strings.Contains(string(body), "Welcome") {
@@ -296,7 +304,12 @@ func TestAPIPublicList(t *testing.T) {
 
 // TestAPIConditionalGet answers 304 to a client whose copy is current.
 func TestAPIConditionalGet(t *testing.T) {
-	f := newFixture(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testAPIConditionalGet(t, newFixtureOn(t, b.open(t))) })
+	}
+}
+
+func testAPIConditionalGet(t *testing.T, f *fixture) {
 	tests := []struct {
 		header string
 		want   int
@@ -313,7 +326,12 @@ func TestAPIConditionalGet(t *testing.T) {
 // (unquoted, missing its prefix, weak) never matches, whatever number it
 // holds.
 func TestAPIMalformedIfMatch(t *testing.T) {
-	f := newFixture(t)
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testAPIMalformedIfMatch(t, newFixtureOn(t, b.open(t))) })
+	}
+}
+
+func testAPIMalformedIfMatch(t *testing.T, f *fixture) {
 	for _, tag := range []string{`1"`, `"1"`, `v1`, `W/"v1"`, `"v01"`, `"v1`} {
 		status, _, body := f.do(t, call{"a", "PATCH", path(f.P2), `{"title":"x"}`, []string{"If-Match: " + tag}})
 		if status != http.StatusPreconditionFailed {

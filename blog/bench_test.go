@@ -8,9 +8,15 @@ import (
 )
 
 // BenchmarkListPosts100 lists a page of 100 posts through the Service on
-// SQLite: the SQL filter, then one policy decision per post.
+// each backend: the SQL filter, then one policy decision per post. The
+// PostgreSQL variant is skipped without GATEHOUSE_TEST_POSTGRES.
 func BenchmarkListPosts100(b *testing.B) {
-	s := openSQLite(b)
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) { benchListPosts100(b, be.open(b)) })
+	}
+}
+
+func benchListPosts100(b *testing.B, s store) {
 	_, author := mustUser(b, s, gatehouse.RoleAuthor)
 	for i := range 150 {
 		status := blog.Published
