@@ -1,6 +1,7 @@
 package sso_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -29,12 +30,7 @@ func TestLoginLogout(t *testing.T) {
 			t.Fatalf("/api/me = %d %+v", status, v)
 		}
 		stolen := b.Jar.Cookies(mustURL(a.srv.URL))
-		out := b.post(t, a.srv.URL+"/auth/logout", nil)
-		// The dev provider has an end_session_endpoint: logout goes there
-		// and comes back to the signed-out page.
-		if out.status != http.StatusOK || out.url.Path != "/auth/signed-out" {
-			t.Fatalf("logout ended on %d %s", out.status, out.url)
-		}
+		a.logoutThroughProvider(t, b)
 		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
 			t.Fatalf("after logout: /api/me = %d", status)
 		}
@@ -45,6 +41,89 @@ func TestLoginLogout(t *testing.T) {
 			t.Fatalf("session used after logout: /api/me = %d", status)
 		}
 	})
+}
+
+// TestLogoutOnFreshInstance signs in through one instance and logs out
+// through another over the same store that has not discovered the
+// provider yet (a restart, or a second replica): logout still hops to the
+// provider's end_session_endpoint. With the provider unreachable, the
+// session still ends here, and the browser lands on the signed-out page.
+func TestLogoutOnFreshInstance(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a := newApp(t, open(t), nil, nil)
+		b := a.browser()
+		a.login(t, b, "dev-reader")
+		a.restart()
+		a.logoutThroughProvider(t, b)
+		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+			t.Fatalf("after logout on a fresh instance: /api/me = %d", status)
+		}
+
+		a.login(t, b, "dev-reader")
+		a.cfg.Providers[0].Issuer = "https://127.0.0.1:1/nothing-here" // unreachable
+		a.restart()
+		status, loc := a.logout(t, b)
+		if status != http.StatusSeeOther || loc != a.srv.URL+"/auth/signed-out" {
+			t.Fatalf("logout with the provider down: %d Location %q, want 303 to the signed-out page", status, loc)
+		}
+		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+			t.Fatalf("after logout with the provider down: /api/me = %d", status)
+		}
+	})
+}
+
+// logout posts /auth/logout without following the redirect and returns
+// the status and Location.
+func (a *app) logout(t testing.TB, b *browser) (int, string) {
+	t.Helper()
+	b.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	defer func() { b.CheckRedirect = nil }()
+	resp, err := b.PostForm(a.srv.URL+"/auth/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// logoutThroughProvider logs out and checks that the browser is sent to
+// the dev provider's end_session_endpoint (RP-initiated logout), with the
+// client id and the way back, and comes back to the signed-out page.
+func (a *app) logoutThroughProvider(t testing.TB, b *browser) {
+	t.Helper()
+	status, loc := a.logout(t, b)
+	end, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := a.endSessionEndpoint(t)
+	if status != http.StatusSeeOther || want == "" || end.Scheme+"://"+end.Host+end.Path != want {
+		t.Fatalf("logout: %d Location %q, want 303 to the end_session_endpoint %q", status, loc, want)
+	}
+	if q := end.Query(); q.Get("client_id") != "gatehouse" || q.Get("post_logout_redirect_uri") != a.srv.URL+"/auth/signed-out" {
+		t.Fatalf("end session request %q lacks the client id or the way back", loc)
+	}
+	if p := b.get(t, loc); p.status != http.StatusOK || p.url.String() != a.srv.URL+"/auth/signed-out" {
+		t.Fatalf("the provider's logout ended on %d %s", p.status, p.url)
+	}
+}
+
+// endSessionEndpoint returns the dev provider's end_session_endpoint, as
+// its discovery document says.
+func (a *app) endSessionEndpoint(t testing.TB) string {
+	t.Helper()
+	resp, err := a.srv.Client().Get(a.dev.Issuer() + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	return d.EndSession
 }
 
 func mustURL(s string) *url.URL {

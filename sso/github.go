@@ -46,7 +46,7 @@ func (p *githubProvider) authURL(_ context.Context, f *gatehouse.LoginFlow) (str
 	return p.oauth.AuthCodeURL(f.State, oauth2.S256ChallengeOption(f.Verifier)), nil
 }
 
-func (p *githubProvider) endSessionURL(context.Context, string) string { return "" }
+func (p *githubProvider) endSessionURL(context.Context, string) (string, error) { return "", nil }
 
 func (p *githubProvider) identify(ctx context.Context, code string, f *gatehouse.LoginFlow) (*identity, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)

@@ -62,7 +62,8 @@ type app struct {
 	store gatehouse.Store
 	srv   *httptest.Server
 	dev   *devoidc.Provider
-	svc   *sso.Service
+	cfg   sso.Config
+	svc   atomic.Pointer[sso.Service] // swapped by restart
 	clock *clock
 }
 
@@ -101,23 +102,37 @@ func newApp(t testing.TB, st gatehouse.Store, extra []sso.ProviderConfig, adjust
 	if adjust != nil {
 		adjust(&cfg)
 	}
-	if a.svc, err = sso.New(cfg); err != nil {
-		t.Fatal(err)
-	}
+	a.cfg = cfg
+	a.restart()
 	g, err := guard.New(guard.Config{Store: st, Sessions: mgr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := http.NewServeMux()
-	api.HandleFunc("GET /auth/login", a.svc.Login)
-	api.HandleFunc("GET /auth/callback", a.svc.Callback)
-	api.HandleFunc("POST /auth/logout", a.svc.Logout)
-	api.HandleFunc("GET /auth/signed-out", a.svc.SignedOut)
-	api.HandleFunc("POST /auth/backchannel-logout/{provider}", a.svc.BackchannelLogout)
+	api.HandleFunc("GET /auth/login", func(w http.ResponseWriter, r *http.Request) { a.svc.Load().Login(w, r) })
+	api.HandleFunc("GET /auth/callback", func(w http.ResponseWriter, r *http.Request) { a.svc.Load().Callback(w, r) })
+	api.HandleFunc("POST /auth/logout", func(w http.ResponseWriter, r *http.Request) { a.svc.Load().Logout(w, r) })
+	api.HandleFunc("GET /auth/signed-out", func(w http.ResponseWriter, r *http.Request) { a.svc.Load().SignedOut(w, r) })
+	api.HandleFunc("POST /auth/backchannel-logout/{provider}", func(w http.ResponseWriter, r *http.Request) {
+		a.svc.Load().BackchannelLogout(w, r)
+	})
 	api.Handle("GET /api/me", g.RequireAuth(http.HandlerFunc(me)))
 	mux.Handle("/dev-oidc/", dev)
 	mux.Handle("/", g.Authenticate(api))
 	return a
+}
+
+// restart replaces the relying party with a fresh sso.Service of the same
+// configuration, over the same store and sessions: what a restart, or
+// another replica behind the same address, looks like. It has discovered
+// no provider yet.
+func (a *app) restart() {
+	a.t.Helper()
+	svc, err := sso.New(a.cfg)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.svc.Store(svc)
 }
 
 // meView is what GET /api/me answers in these tests.

@@ -47,9 +47,16 @@ func (s *Service) endSessionURL(r *http.Request, p *gatehouse.Principal) string 
 	}
 	for _, sess := range list {
 		if sess.ID == p.SessionID {
-			if prov := s.providers[sess.Provider]; prov != nil {
-				return prov.endSessionURL(r.Context(), s.public+"/auth/signed-out")
+			prov := s.providers[sess.Provider]
+			if prov == nil {
+				return ""
 			}
+			end, err := prov.endSessionURL(r.Context(), s.public+"/auth/signed-out")
+			if err != nil {
+				s.log.WarnContext(r.Context(), "sso: logout: no provider logout, the session ends here only",
+					"provider", sess.Provider, "err", err)
+			}
+			return end
 		}
 	}
 	return ""

@@ -181,20 +181,23 @@ func (p *oidcProvider) verify(ctx context.Context, d *discovered, raw, nonce str
 // endSessionURL returns the provider's end_session_endpoint with the
 // client id and where to come back to (RP-Initiated Logout 1.0). The ID
 // token is not kept, so there is no id_token_hint.
-func (p *oidcProvider) endSessionURL(ctx context.Context, postLogout string) string {
-	p.mu.Lock()
-	d := p.d
-	p.mu.Unlock()
-	if d == nil || d.endSession == "" {
-		return ""
+//
+// It discovers the provider when this instance has not yet (after a
+// restart, or on another replica than the one the person signed in
+// through). When discovery fails it returns the error, and logout ends
+// the session here without the hop to the provider.
+func (p *oidcProvider) endSessionURL(ctx context.Context, postLogout string) (string, error) {
+	d, err := p.discover(ctx)
+	if err != nil || d.endSession == "" {
+		return "", err
 	}
 	u, err := url.Parse(d.endSession)
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("sso: %s: end_session_endpoint: %w", p.c.Name, err)
 	}
 	q := u.Query()
 	q.Set("client_id", p.c.ClientID)
 	q.Set("post_logout_redirect_uri", postLogout)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), nil
 }

@@ -194,8 +194,9 @@ type provider interface {
 	// identify exchanges the code with the flow's PKCE verifier and returns
 	// who signed in.
 	identify(ctx context.Context, code string, f *gatehouse.LoginFlow) (*identity, error)
-	// endSessionURL returns the provider's RP-initiated logout URL, or "".
-	endSessionURL(ctx context.Context, postLogout string) string
+	// endSessionURL returns the provider's RP-initiated logout URL, or ""
+	// when it has none; an error when the provider cannot be asked.
+	endSessionURL(ctx context.Context, postLogout string) (string, error)
 }
 
 // oauthConfig returns the oauth2 settings shared by both kinds.
