@@ -12,7 +12,10 @@
 // ServeMux; a request that no rule matches is denied: 401 without a
 // credential, 403 with one, so that anonymous callers cannot tell missing
 // routes from protected ones. "/x" is not matched by a rule for "/x/":
-// it is denied rather than redirected. Paths that are not canonical are
+// it is denied rather than redirected. Conversely "/x/", which many
+// upstreams serve as "/x", must also satisfy the rule for "/x": the
+// stricter of the two decides, and the request is denied when neither is
+// stricter (scopes that neither rule's include, or two upstreams). Paths that are not canonical are
 // refused with 400 before any rule is consulted (see CheckPath), so the
 // path a rule decided on is, byte for byte, the path the upstream receives.
 // Matching is case-sensitive unless the file sets fold_case, which an

@@ -146,24 +146,87 @@ func (t *Table) match(r *http.Request) *Rule {
 	return rule
 }
 
-// matchMux is match without the cache.
+// matchMux is match without the cache. A path with a trailing slash
+// must also satisfy the rule for the path without it, since many upstreams
+// serve "/x/" as "/x": the stricter of the two rules decides, and neither
+// when they cannot be compared (see stricter). This mirrors the mux's own
+// redirect of "/x" when "/x/" has a rule of its own, which the gateway
+// denies.
 func (t *Table) matchMux(r *http.Request) *Rule {
+	rule, _ := t.muxRule(r, r.URL.Path, r.URL.RawPath)
+	p := r.URL.EscapedPath()
+	if len(p) < 2 || p[len(p)-1] != '/' {
+		return rule
+	}
+	bare, redirect := t.muxRule(r, strings.TrimSuffix(r.URL.Path, "/"), strings.TrimSuffix(r.URL.RawPath, "/"))
+	if redirect {
+		return rule // the bare path has no rule of its own: the mux sends it here
+	}
+	return stricter(rule, bare)
+}
+
+// muxRule asks the mux which rule decides r with the given path. redirect
+// reports that the mux would redirect the path to itself with a slash
+// appended, which has a rule.
+func (t *Table) muxRule(r *http.Request, path, rawPath string) (rule *Rule, redirect bool) {
+	host := strings.ToLower(r.Host)
+	if t.FoldCase {
+		path, rawPath = strings.ToLower(path), strings.ToLower(rawPath)
+	}
 	mr := r
-	lowerHost := strings.ToLower(r.Host)
-	if t.FoldCase || lowerHost != r.Host {
+	if host != r.Host || path != r.URL.Path || rawPath != r.URL.RawPath {
 		c := *r
 		u := *r.URL
-		if t.FoldCase {
-			u.Path, u.RawPath = strings.ToLower(u.Path), strings.ToLower(u.RawPath)
-		}
-		c.URL, c.Host = &u, lowerHost
+		u.Path, u.RawPath = path, rawPath
+		c.URL, c.Host = &u, host
 		mr = &c
 	}
-	h, _ := t.matcher.mux.Handler(mr)
+	h, pattern := t.matcher.mux.Handler(mr)
 	if ref, ok := h.(ruleRef); ok {
-		return ref.rule
+		return ref.rule, false
 	}
-	return nil // no rule, or one the mux would redirect to ("/x" for "/x/")
+	// No rule (the mux names no pattern); or a redirect to the path with a
+	// slash appended (the only redirect there is for a canonical path),
+	// whose rule the mux names.
+	return nil, pattern != ""
+}
+
+// stricter returns the rule that asks at least what both a and b ask of a
+// request, or nil (deny) when there is none: either is nil, they forward
+// to different upstreams, or neither's scopes include the other's. A deny
+// rule is the strictest.
+func stricter(a, b *Rule) *Rule {
+	switch {
+	case a == b:
+		return a
+	case a == nil || b == nil:
+		return nil
+	case a.Access == AccessDeny:
+		return a
+	case b.Access == AccessDeny:
+		return b
+	case a.Upstream != b.Upstream:
+		return nil
+	case b.Access == AccessPublic:
+		return a
+	case a.Access == AccessPublic:
+		return b
+	case includes(a.Scopes, b.Scopes):
+		return a
+	case includes(b.Scopes, a.Scopes):
+		return b
+	}
+	return nil
+}
+
+// includes reports whether every scope of sub is in set.
+func includes(set, sub gatehouse.Scopes) bool {
+	for _, s := range sub {
+		if !set.Has(s) {
+			return false
+		}
+	}
+	return true
 }
 
 // Explanation says who decides a request and how.

@@ -41,6 +41,12 @@ func TestExplain(t *testing.T) {
 		{"GET", "/API/admin/users", "", "none"},
 		{"POST", "/api/posts/7/publish", "", "16"},
 		{"GET", "/api/posts/7/publish", "", "12"},
+		// Not "/api/" either: an upstream that ignores the trailing slash
+		// would publish for a read-only key.
+		{"POST", "/api/posts/7/publish/", "", "16"},
+		{"GET", "/api/posts/7/publish/", "", "12"},
+		{"GET", "/api/admin/", "", "14"},
+		{"GET", "/api/x/", "", "12"},
 		{"GET", "/x", "billing.example.com", "18"},
 		{"GET", "/x", "BILLING.example.com:8443", "18"},
 		{"GET", "/api/x", "other.example.com", "12"},
@@ -80,6 +86,72 @@ func TestExplain(t *testing.T) {
 				t.Errorf("decided by %s, want %s (%s)", got, tt.want, e)
 			}
 		})
+	}
+}
+
+// TestExplainTrailingSlash: "/x/" must satisfy the rule of "/x" too, which
+// many upstreams serve for it: the stricter rule decides, and none when
+// they cannot be compared.
+func TestExplainTrailingSlash(t *testing.T) {
+	tab := mustParse(t, `upstreams:
+  billing:
+    url: http://127.0.0.1:1
+routes:
+  - pattern: "/"
+    access: public
+  - pattern: "GET /a"
+    access: public
+  - pattern: "/a/"
+    access: authenticated
+  - pattern: "/b"
+    scopes: [admin]
+  - pattern: "/b/{$}"
+    scopes: [write]
+  - pattern: "/c"
+    access: public
+    upstream: billing
+  - pattern: "/d"
+    access: deny
+  - pattern: "/e"
+    scopes: [admin, write]
+  - pattern: "/e/{$}"
+    scopes: [write]
+  - pattern: "/f"
+    access: authenticated
+  - pattern: "/f/"
+    access: authenticated
+`)
+	tests := []struct {
+		method, target string
+		want           string // the deciding rule's pattern, or "none"
+	}{
+		{"GET", "/a/", "/a/"},   // public "/a", authenticated "/a/": the latter
+		{"POST", "/a/", "/a/"},  // "/a" is GET only: "/" for POST, public
+		{"GET", "/a/x/", "/a/"}, // "/a/x" is "/a/"'s too
+		{"GET", "/b/", "none"},  // admin or write: neither includes the other
+		{"GET", "/c/", "none"},  // another upstream than "/"'s
+		{"GET", "/d/", "/d"},    // deny is the strictest
+		{"GET", "/e/", "/e"},    // admin and write include write
+		{"GET", "/f/", "/f/"},   // two rules asking the same: the path's own
+		{"GET", "/g/", "/"},     // "/g" is "/"'s too
+		{"GET", "/", "/"},       // the root has no slash to drop
+		{"GET", "/b/x/", "/"},   // "/b/x" is "/"'s
+	}
+	for _, tt := range tests {
+		e, err := tab.Explain(tt.method, tt.target, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := "none"
+		if e.Rule != nil {
+			got = e.Rule.Pattern
+			if i := strings.IndexByte(got, ' '); i >= 0 {
+				got = got[i+1:]
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s %s decided by %s, want %s (%s)", tt.method, tt.target, got, tt.want, e)
+		}
 	}
 }
 

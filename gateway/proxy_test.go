@@ -34,6 +34,8 @@ func TestProxyDecisions(t *testing.T) {
 		{"scope held", "GET", "/api/admin/users", admin, 200, true},
 		{"two scopes, one missing", "POST", "/api/posts/1/publish", reader, 403, false},
 		{"two scopes held", "POST", "/api/posts/1/publish", writer, 200, true},
+		{"trailing slash, scope missing", "POST", "/api/posts/1/publish/", reader, 403, false},
+		{"trailing slash, two scopes held", "POST", "/api/posts/1/publish/", writer, 200, true},
 		{"no rule, anonymous", "GET", "/other", "", 401, false},
 		{"no rule, key", "GET", "/other", admin, 403, false},
 		{"deny rule, anonymous", "GET", "/public/internal/x", "", 401, false},

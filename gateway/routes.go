@@ -83,7 +83,9 @@ type Upstream struct {
 // LoadRoutes. It is read-only: a reload makes a new Table.
 type Table struct {
 	// Rules are the entries in file order. Which one decides a request is
-	// http.ServeMux's choice: the most specific pattern, not the first.
+	// http.ServeMux's choice: the most specific pattern, not the first;
+	// a path with a trailing slash must also satisfy the rule of the path
+	// without it.
 	Rules []*Rule
 	// Upstreams by name.
 	Upstreams map[string]*Upstream
