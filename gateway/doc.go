@@ -19,7 +19,9 @@
 // refused with 400 before any rule is consulted (see CheckPath), so the
 // path a rule decided on is, byte for byte, the path the upstream receives.
 // Matching is case-sensitive unless the file sets fold_case, which an
-// upstream that ignores case needs.
+// upstream that ignores case needs. Hosts are matched, and passed on in
+// X-Forwarded-Host, in lower case and without the trailing dot of a fully
+// qualified name.
 //
 // # Reserved paths
 //

@@ -186,7 +186,7 @@ func (g *Gateway) Table() *Table { return g.state.Load().table }
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lw := g.begin(w, r)
 	defer g.end(lw, r)
-	reserved, err := precheck(r)
+	r, reserved, err := precheck(r)
 	switch {
 	case err != nil:
 		g.fail(lw, r, err)

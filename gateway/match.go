@@ -238,23 +238,67 @@ type Explanation struct {
 }
 
 // precheck is what the gateway decides before authentication: a request
-// it refuses (CONNECT, a path that is not canonical), or one for a reserved
-// path.
-func precheck(r *http.Request) (reserved bool, err error) {
+// it refuses (CONNECT, a path that is not canonical, a malformed host), or
+// one for a reserved path. It returns r with its host canonical (see
+// canonicalHost), which is the request the rules, the guard and the
+// upstream see.
+func precheck(r *http.Request) (_ *http.Request, reserved bool, err error) {
 	if r.Method == http.MethodConnect {
-		return false, gatehouse.Errorf(gatehouse.CodeInvalid, "CONNECT is not forwarded.")
+		return r, false, gatehouse.Errorf(gatehouse.CodeInvalid, "CONNECT is not forwarded.")
+	}
+	host, err := canonicalHost(r.Host)
+	if err != nil {
+		return r, false, err
+	}
+	if host != r.Host {
+		r = r.WithContext(r.Context()) // a shallow copy: the server's request is not ours to change
+		r.Host = host
 	}
 	p := r.URL.EscapedPath()
 	if err := CheckPath(p); err != nil {
-		return false, err
+		return r, false, err
 	}
-	return isReserved(p), nil
+	return r, isReserved(p), nil
+}
+
+// canonicalHost returns a Host header the way rules match it: in lower
+// case, and without the trailing dot of a fully qualified name
+// ("api.example.com." is "api.example.com", which the mux would not match
+// otherwise). A name with an empty label at the end is refused. The port,
+// if any, is kept. A canonical host is returned as it is, without
+// allocating.
+func canonicalHost(h string) (string, error) {
+	name, port := h, ""
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && strings.IndexByte(h[i:], ']') < 0 {
+		name, port = h[:i], h[i:]
+	}
+	dot := strings.HasSuffix(name, ".")
+	if !dot && !hasUpper(name) {
+		return h, nil
+	}
+	if dot {
+		name = name[:len(name)-1]
+		if name == "" || strings.HasSuffix(name, ".") {
+			return "", gatehouse.Errorf(gatehouse.CodeInvalid, "The Host header is not a host name.")
+		}
+	}
+	return strings.ToLower(name) + port, nil
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // classify is the gateway's decision on r, before authentication: the
 // same functions as ServeHTTP's, so that Explain tells the truth.
 func (t *Table) classify(r *http.Request) Explanation {
-	if reserved, err := precheck(r); err != nil || reserved {
+	r, reserved, err := precheck(r)
+	if err != nil || reserved {
 		return Explanation{Invalid: err, Reserved: reserved}
 	}
 	rule := t.match(r)

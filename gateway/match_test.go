@@ -49,6 +49,12 @@ func TestExplain(t *testing.T) {
 		{"GET", "/api/x/", "", "12"},
 		{"GET", "/x", "billing.example.com", "18"},
 		{"GET", "/x", "BILLING.example.com:8443", "18"},
+		// The trailing dot of a fully qualified name names the same host.
+		{"GET", "/x", "billing.example.com.", "18"},
+		{"GET", "/x", "Billing.Example.Com.:8443", "18"},
+		{"GET", "/x", "billing.example.com..", "400"},
+		{"GET", "/x", ".", "400"},
+		{"GET", "/x", "[::1]:8443", "none"},
 		{"GET", "/api/x", "other.example.com", "12"},
 		{"GET", "/.gatehouse/health", "", "reserved"},
 		{"GET", "/.well-known/jwks.json", "", "reserved"},

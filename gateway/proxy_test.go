@@ -162,3 +162,34 @@ func TestSlowUpstream(t *testing.T) {
 		t.Errorf("%d %+v", resp.StatusCode, d)
 	}
 }
+
+// TestHostIsCanonical: a Host in another case or with the trailing dot of
+// a fully qualified name is the same host to the rules and to the
+// upstream, which sees it in X-Forwarded-Host as the rules did.
+func TestHostIsCanonical(t *testing.T) {
+	routes := "routes:\n  - pattern: \"admin.example/\"\n    scopes: [admin]\n  - pattern: \"/\"\n    access: public\n"
+	e := newEnv(t, envOpts{routes: routes})
+	admin := e.key(gatehouse.RoleAdmin, gatehouse.ScopeRead, gatehouse.ScopeAdmin)
+	for _, host := range []string{"admin.example", "ADMIN.example", "admin.example.", "Admin.Example.:443"} {
+		resp := e.raw("GET /x HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
+		if got := e.up.take(); resp.StatusCode != 401 || len(got) != 0 {
+			t.Errorf("Host %q, anonymous: %d, forwarded %d", host, resp.StatusCode, len(got))
+		}
+		resp = e.raw("GET /x HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: apikey " + admin + "\r\n\r\n")
+		got := e.up.take()
+		if resp.StatusCode != 200 || len(got) != 1 {
+			t.Fatalf("Host %q, admin: %d, forwarded %d", host, resp.StatusCode, len(got))
+		}
+		want := "admin.example"
+		if _, port, ok := strings.Cut(host, ":"); ok {
+			want += ":" + port
+		}
+		if xfh := got[0].Header.Values("X-Forwarded-Host"); len(xfh) != 1 || xfh[0] != want {
+			t.Errorf("Host %q: upstream saw X-Forwarded-Host %q, want %q", host, xfh, want)
+		}
+	}
+	resp := e.raw("GET /x HTTP/1.1\r\nHost: admin.example..\r\n\r\n")
+	if got := e.up.take(); resp.StatusCode != 400 || len(got) != 0 {
+		t.Errorf("Host with two trailing dots: %d, forwarded %d", resp.StatusCode, len(got))
+	}
+}
