@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -46,6 +47,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.revokeKey(k)
 	b.withoutJavaScript()
 	b.otherPages(u)
+	b.wideScreen(u)
 	b.narrowScreen()
 	b.signOutEverywhere(u)
 	b.signIn()
@@ -334,6 +336,26 @@ func (b *tab) otherPages(u *gatehouse.User) {
 	}
 	b.checkA11y("sessions")
 	b.shot("sessions")
+}
+
+// wideScreen checks every page at 1440 pixels, once each holds what the
+// walk through made (keys, posts, audit events): nothing is wider than
+// the screen, so the page never scrolls sideways.
+func (b *tab) wideScreen(u *gatehouse.User) {
+	t := b.t
+	b.do(chromedp.EmulateViewport(1440, 900))
+	paths := []string{"/", "/keys", "/keys/" + b.keyByLabel(u, "laptop").ID, "/sessions", "/posts", "/audit"}
+	posts, err := b.h.store.Posts(t.Context(), blog.Filter{AuthorID: u.ID, Limit: 1})
+	if err != nil || len(posts) == 0 {
+		t.Fatalf("no post of the author to edit: %v", err)
+	}
+	paths = append(paths, fmt.Sprintf("/posts/%d/edit", posts[0].ID))
+	for _, path := range paths {
+		b.open(path)
+		if w := run(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 1440 {
+			t.Errorf("%s is %dpx wide at 1440px", path, w)
+		}
+	}
 }
 
 // narrowScreen checks the pages at 375 pixels: nothing wider than the
