@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,9 +174,7 @@ func TestCreateKeyErrorsBesideTheirField(t *testing.T) {
 			if strings.Count(r.body, `class="field-error"`) != 1 {
 				t.Errorf("more than one error shown")
 			}
-			if !strings.Contains(r.body, `aria-describedby="`) || !strings.Contains(r.body, tt.field) {
-				t.Errorf("the field does not point at its error")
-			}
+			checkErrorBesideField(t, r.body, tt.field)
 			if len(secrets(r.body)) != 0 {
 				t.Errorf("an error page shows a key")
 			}
@@ -282,4 +281,66 @@ func TestRollKey(t *testing.T) {
 		b.post("/keys/"+k.ID+"/revoke", url.Values{}).mustStatus(t, http.StatusSeeOther)
 		b.post("/keys/"+k.ID+"/roll", form).mustStatus(t, http.StatusConflict)
 	})
+}
+
+// fieldOpen is the start tag of a form field's container.
+var fieldOpen = regexp.MustCompile(`<(div|fieldset) class="field[ "][^>]*>`)
+
+// describedBy matches a start tag with an aria-describedby attribute.
+var describedBy = regexp.MustCompile(`<(?:input|textarea|select|fieldset)\b[^>]*\baria-describedby="([^"]*)"[^>]*>`)
+
+// checkErrorBesideField checks that the error paragraph errID sits inside
+// one field container (div.field or fieldset.field), marked has-error, and
+// that the container itself or a control in it names errID in its
+// aria-describedby, and nothing outside it does.
+func checkErrorBesideField(t *testing.T, body, errID string) {
+	t.Helper()
+	var field string
+	for _, m := range fieldOpen.FindAllStringSubmatchIndex(body, -1) {
+		c := element(body, m[0], body[m[2]:m[3]])
+		if strings.Contains(c, `id="`+errID+`"`) {
+			if field != "" {
+				t.Fatalf("%s is in two field containers", errID)
+			}
+			field = c
+		}
+	}
+	if field == "" {
+		t.Fatalf("%s is in no field container:\n%s", errID, body)
+	}
+	if open := field[:strings.Index(field, ">")]; !strings.Contains(open, "has-error") {
+		t.Errorf("the field holding %s is not marked has-error: %s>", errID, open)
+	}
+	names := func(s string) int {
+		n := 0
+		for _, m := range describedBy.FindAllStringSubmatch(s, -1) {
+			if slices.Contains(strings.Fields(m[1]), errID) {
+				n++
+			}
+		}
+		return n
+	}
+	if names(field) == 0 {
+		t.Errorf("no control in the field names %s in aria-describedby:\n%s", errID, field)
+	}
+	if total := names(body); total != names(field) {
+		t.Errorf("%d elements outside the field name %s in aria-describedby", total-names(field), errID)
+	}
+}
+
+// element returns the element of type tag whose start tag begins at
+// body[start], up to its matching end tag.
+func element(body string, start int, tag string) string {
+	depth := 0
+	for i := start; i < len(body); i++ {
+		switch {
+		case strings.HasPrefix(body[i:], "<"+tag+" ") || strings.HasPrefix(body[i:], "<"+tag+">"):
+			depth++
+		case strings.HasPrefix(body[i:], "</"+tag+">"):
+			if depth--; depth == 0 {
+				return body[start : i+len(tag)+3]
+			}
+		}
+	}
+	return body[start:]
 }
