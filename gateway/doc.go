@@ -49,8 +49,8 @@
 // header in Connection cannot make the proxy drop one the gateway set.
 //
 // On the way back, identity headers and Gatehouse's cookies set by the
-// upstream are dropped, and HSTS and X-Content-Type-Options: nosniff are
-// the gateway's.
+// upstream are dropped, from 1xx responses (103 Early Hints) too, and
+// HSTS, Request-Id and X-Content-Type-Options: nosniff are the gateway's.
 //
 // # Failures
 //

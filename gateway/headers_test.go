@@ -1,7 +1,12 @@
 package gateway_test
 
 import (
+	"context"
+	"crypto/tls"
+	"io"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"strings"
 	"testing"
 
@@ -233,6 +238,69 @@ func TestUserAgentPassedAsSent(t *testing.T) {
 		got := e.up.take()
 		if len(got) != 1 || strings.Join(got[0].Header.Values("User-Agent"), ",") != ua {
 			t.Errorf("client sent %q, upstream got %q", ua, got[0].Header.Values("User-Agent"))
+		}
+	}
+}
+
+// TestInformationalResponsesCleaned: a 1xx response (103 Early Hints)
+// passes on the upstream's hints, but not the identity headers and
+// Gatehouse cookies it carries; and the final response after it keeps the
+// gateway's Request-Id, nosniff and HSTS, over HTTP/2 and HTTP/1.1.
+func TestInformationalResponsesCleaned(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Set-Cookie", "__Host-gatehouse=planted; Path=/; Secure")
+		h.Set("X-Gatehouse-User-Id", "1")
+		h.Set("X_Gatehouse_Role", "admin")
+		h.Set("Request-Id", "upstream-chosen")
+		h.Set("Link", "</a.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		for _, k := range []string{"Set-Cookie", "X-Gatehouse-User-Id", "X_Gatehouse_Role", "Request-Id", "Link"} {
+			h.Del(k)
+		}
+		io.WriteString(w, "ok")
+	})
+	e := newEnv(t, envOpts{upstream: up})
+	h1 := e.client.Transport.(*http.Transport).Clone()
+	h1.ForceAttemptHTTP2 = false
+	h1.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	h1.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	for _, c := range []struct {
+		proto  string
+		client *http.Client
+	}{{"HTTP/2.0", e.client}, {"HTTP/1.1", &http.Client{Transport: h1}}} {
+		var hints []textproto.MIMEHeader
+		ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+			Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+				if code == http.StatusEarlyHints {
+					hints = append(hints, h)
+				}
+				return nil
+			},
+		})
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/public/x", nil)
+		resp, err := c.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.Proto != c.proto || resp.StatusCode != 200 || string(body) != "ok" {
+			t.Fatalf("%s %d %q", resp.Proto, resp.StatusCode, body)
+		}
+		if len(hints) != 1 || hints[0].Get("Link") != "</a.css>; rel=preload" {
+			t.Fatalf("%s: early hints %v, want one with the upstream's Link", c.proto, hints)
+		}
+		if got := identityHeaders(http.Header(hints[0])); len(got) > 0 || hints[0].Get("Set-Cookie") != "" || hints[0].Get("Request-Id") == "upstream-chosen" {
+			t.Errorf("%s: the 103 passed on %v", c.proto, hints[0])
+		}
+		for k, want := range map[string]string{"Request-Id": "", "X-Content-Type-Options": "nosniff", "Strict-Transport-Security": server.HSTS} {
+			if v := resp.Header.Values(k); len(v) != 1 || want != "" && v[0] != want || v[0] == "upstream-chosen" {
+				t.Errorf("%s: final response after a 103 has %s %q", c.proto, k, v)
+			}
+		}
+		if len(e.up.take()) != 1 {
+			t.Errorf("%s: not forwarded once", c.proto)
 		}
 	}
 }

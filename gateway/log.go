@@ -23,14 +23,30 @@ type logWriter struct {
 	// response keeps its own headers; every other response is the
 	// gateway's and gets its security headers.
 	forwarding bool
-	id         [1]string // the Request-Id header's value
+	// informational is set when an upstream's 1xx response was passed on:
+	// ReverseProxy then empties the header map, begin's headers included.
+	informational bool
+	secure        bool      // the request came over TLS: HSTS
+	id            [1]string // the Request-Id header's value
+	g             *Gateway
 }
 
 func (w *logWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 || code == http.StatusSwitchingProtocols {
+	switch {
+	case code >= 100 && code < 200 && code != http.StatusSwitchingProtocols:
+		if w.forwarding {
+			// ReverseProxy copies a 1xx's headers (103 Early Hints' Link,
+			// but also whatever else the upstream put there) without
+			// ModifyResponse: clean them as a final response's.
+			w.g.headers.cleanResponse(w.Header())
+			w.informational = true
+		}
+	case w.status == 0:
 		w.status = code
 		if !w.forwarding {
 			ownHeaders(w.Header())
+		} else if w.informational {
+			w.g.ownForwarded(w.Header(), w)
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)
@@ -53,20 +69,26 @@ func (w *logWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // the upstream receives), HSTS (the gateway terminates TLS) and nosniff,
 // and starts its log line.
 func (g *Gateway) begin(w http.ResponseWriter, r *http.Request) *logWriter {
-	lw := &logWriter{ResponseWriter: w, start: g.now()}
+	lw := &logWriter{ResponseWriter: w, start: g.now(), g: g, secure: r.TLS != nil || r.URL.Scheme == "https"}
 	// A request id needs to be unique, not secret: math/rand/v2 spares a
 	// system call per request.
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], rand.Uint64())
 	lw.id[0] = hex.EncodeToString(b[:])
-	h := w.Header()
-	h["Request-Id"] = lw.id[:]
-	h["X-Content-Type-Options"] = g.nosniff // on every response: the upstream's is dropped
-	r.Header["Request-Id"] = lw.id[:]       // replaces the client's, so that the upstream logs the same id
-	if r.TLS != nil || r.URL.Scheme == "https" {
+	g.ownForwarded(w.Header(), lw)
+	r.Header["Request-Id"] = lw.id[:] // replaces the client's, so that the upstream logs the same id
+	return lw
+}
+
+// ownForwarded sets the headers that every response carries, a forwarded
+// one too: the request id, nosniff (the upstream's is dropped), and HSTS
+// when the gateway terminates TLS.
+func (g *Gateway) ownForwarded(h http.Header, w *logWriter) {
+	h["Request-Id"] = w.id[:]
+	h["X-Content-Type-Options"] = g.nosniff
+	if w.secure {
 		h["Strict-Transport-Security"] = g.hsts
 	}
-	return lw
 }
 
 // end writes the access log line. Like serve's, it never logs the query
