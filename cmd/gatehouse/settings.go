@@ -34,7 +34,11 @@ func newFlagSet(name string, w io.Writer) *flag.FlagSet {
 		fs.SetOutput(w)
 		defer fs.SetOutput(io.Discard)
 		fmt.Fprintf(w, "usage: gatehouse %s [flags]\n\n", name)
-		fmt.Fprintf(w, "Every flag can also be set as a GATEHOUSE_* environment variable (--tls-cert is\nGATEHOUSE_TLS_CERT; lists are comma-separated) or as a key of the YAML file named by\n--config. Precedence: flags, then the environment, then the file, then the defaults.\n\n")
+		fmt.Fprintf(w, "Every flag can also be set as a GATEHOUSE_* environment variable (--tls-cert is\nGATEHOUSE_TLS_CERT; lists are comma-separated) or as a key of the YAML file named by\n--config. Precedence: flags, then the environment, then the file, then the defaults.\n")
+		if fs.Lookup("dev") != nil {
+			fmt.Fprintf(w, "Only the command line sets --dev.\n")
+		}
+		fmt.Fprintln(w)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -68,6 +72,9 @@ func parseSettings(fs *flag.FlagSet, args []string, getenv func(string) string) 
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	fs.VisitAll(func(f *flag.Flag) {
 		v := getenv(envName(f.Name))
+		if err == nil && v != "" && flagOnly[f.Name] != "" {
+			err = fmt.Errorf("invalid setting %s (from %s): %s", f.Name, envName(f.Name), flagOnly[f.Name])
+		}
 		if err != nil || set[f.Name] || v == "" {
 			return
 		}
@@ -81,6 +88,13 @@ func parseSettings(fs *flag.FlagSet, args []string, getenv func(string) string) 
 		return applyFile(fs, f.Value.String(), set)
 	}
 	return nil
+}
+
+// flagOnly are the settings that only a command-line flag may set, with
+// why: a variable left in a shell profile or a key copied into a
+// production config file must not turn them on.
+var flagOnly = map[string]string{
+	"dev": "the development OpenID provider signs anyone in as a demo person, so it starts only with the --dev flag, never from the environment or a config file",
 }
 
 // flagValueError matches the flag package's "invalid value %q for flag -%s: %v".
@@ -131,6 +145,9 @@ func applyFile(fs *flag.FlagSet, path string, set map[string]bool) error {
 	for _, k := range keys {
 		if fs.Lookup(k) == nil || k == "config" {
 			return fmt.Errorf("config file %s: unknown setting %q", path, k)
+		}
+		if why := flagOnly[k]; why != "" {
+			return fmt.Errorf("invalid setting %s (from %s): %s", k, path, why)
 		}
 		if set[k] {
 			continue
