@@ -344,3 +344,44 @@ func element(body string, start int, tag string) string {
 	}
 	return body[start:]
 }
+
+// TestKeysPageShowsLastUse: a key never used says so; after one request
+// with it, its row says when and from which address.
+func TestKeysPageShowsLastUse(t *testing.T) {
+	h := newHarness(t)
+	u := h.user(gatehouse.RoleAuthor)
+	b := h.signIn(u)
+	secret, k := h.key(u, "used once", "read")
+	lastUsed := func() string {
+		t.Helper()
+		body := b.get("/keys").mustStatus(t, http.StatusOK).body
+		row := regexp.MustCompile(`(?s)<tr id="key-` + k.ID + `">(.*?)</tr>`).FindStringSubmatch(body)
+		if row == nil || !strings.Contains(row[1], k.Prefix) {
+			t.Fatalf("no row for %s:\n%s", k.Prefix, body)
+		}
+		cell := regexp.MustCompile(`<td data-label="Last used">(.*?)</td>`).FindStringSubmatch(row[1])
+		if cell == nil {
+			t.Fatalf("the row has no last-used cell: %s", row[1])
+		}
+		return cell[1]
+	}
+	if got := lastUsed(); got != "never" {
+		t.Errorf("before any use: %q, want never", got)
+	}
+	before := time.Now().UTC().Truncate(time.Second)
+	h.withKey(http.MethodGet, "/api/me", secret).mustStatus(t, http.StatusOK)
+	if err := h.guard.Flush(t.Context()); err != nil { // last uses are written in the background
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`^<time datetime="([^"]+)">([^<]+)</time> from (\S+)$`).FindStringSubmatch(lastUsed())
+	if m == nil {
+		t.Fatalf("after one use: %q, want a time and an address", lastUsed())
+	}
+	at, err := time.Parse(time.RFC3339, m[1])
+	if err != nil || at.Before(before) || at.After(time.Now().Add(time.Second)) {
+		t.Errorf("last used at %s (%v), want between %s and now", m[1], err, before)
+	}
+	if m[2] != at.UTC().Format("2006-01-02 15:04 UTC") || m[3] != "127.0.0.1" {
+		t.Errorf("last used shown as %q from %q, want %s from 127.0.0.1", m[2], m[3], at.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+}

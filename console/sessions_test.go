@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
 )
@@ -114,6 +115,31 @@ func TestSessionDevices(t *testing.T) {
 	for _, tt := range tests {
 		if !strings.Contains(body, ">"+tt.want) {
 			t.Errorf("the page does not name %q as %q", tt.ua, tt.want)
+		}
+	}
+}
+
+// TestSessionsPageShowsTimes: each session's row says when it started and
+// when it was last active, as a machine-readable time and in words.
+func TestSessionsPageShowsTimes(t *testing.T) {
+	h := newHarness(t)
+	u := h.user(gatehouse.RoleReader)
+	before := time.Now().UTC().Truncate(time.Second)
+	b := h.signIn(u)
+	body := b.get("/sessions").mustStatus(t, http.StatusOK).body
+	after := time.Now().UTC()
+	rows := regexp.MustCompile(`(?s)<tbody>.*?</tbody>`).FindString(body)
+	for _, label := range []string{"Started", "Last active"} {
+		m := regexp.MustCompile(`<td data-label="`+label+`"><time datetime="([^"]+)">([^<]+)</time></td>`).FindAllStringSubmatch(rows, -1)
+		if len(m) != 1 {
+			t.Fatalf("%d %q cells, want 1:\n%s", len(m), label, rows)
+		}
+		at, err := time.Parse(time.RFC3339, m[0][1])
+		if err != nil || at.Before(before) || at.After(after) {
+			t.Errorf("%s at %s (%v), want between %s and %s", label, m[0][1], err, before, after)
+		}
+		if want := at.Format("2006-01-02 15:04 UTC"); m[0][2] != want {
+			t.Errorf("%s shown as %q, want %q", label, m[0][2], want)
 		}
 	}
 }
