@@ -49,7 +49,8 @@
 // header in Connection cannot make the proxy drop one the gateway set.
 //
 // On the way back, identity headers and Gatehouse's cookies set by the
-// upstream are dropped, from 1xx responses (103 Early Hints) too, and
+// upstream are dropped, from 1xx responses (103 Early Hints) and trailers
+// too (which may set no cookie at all), and
 // HSTS, Request-Id and X-Content-Type-Options: nosniff are the gateway's.
 //
 // # Failures

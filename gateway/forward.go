@@ -133,6 +133,11 @@ func (g *Gateway) setForwarded(pr *httputil.ProxyRequest) {
 // already (begin) from being sent twice.
 func (g *Gateway) modifyResponse(resp *http.Response) error {
 	g.headers.cleanResponse(resp.Header)
+	for k := range resp.Trailer { // the announced trailers: their values come after the body
+		if g.headers.forbiddenTrailer(k) {
+			delete(resp.Trailer, k)
+		}
+	}
 	return nil
 }
 

@@ -232,6 +232,7 @@ func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request) {
 		lw.forwarding = true
 	}
 	st.forward[rule.index].ServeHTTP(w, r)
+	g.headers.cleanTrailers(w.Header()) // the server sends the trailers once this returns
 }
 
 // deny answers a request that no rule allows: 401 to an anonymous caller

@@ -186,6 +186,33 @@ func (s *headerSet) cleanResponse(h http.Header) {
 	}
 }
 
+// forbiddenTrailer reports whether an upstream may not send the trailer
+// k: an identity header, one of the gateway's own, or a cookie (trailers
+// may not set cookies; a client that took one would take Gatehouse's).
+func (s *headerSet) forbiddenTrailer(k string) bool {
+	return strips(s.respStrip, k, false) || strings.EqualFold(k, "Set-Cookie")
+}
+
+// cleanTrailers removes from h, a response's header map once ReverseProxy
+// has copied the upstream's trailers into it, every forbidden trailer:
+// those it adds under http.TrailerPrefix (trailers that were not
+// announced, or not all of them) and, should one be there, an announced
+// one. ModifyResponse cannot: the trailers arrive after the body.
+func (s *headerSet) cleanTrailers(h http.Header) {
+	for k := range h {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && s.forbiddenTrailer(name) {
+			delete(h, k)
+		}
+	}
+	for _, v := range h["Trailer"] {
+		for name := range strings.SplitSeq(v, ",") {
+			if name = strings.TrimSpace(name); s.forbiddenTrailer(name) {
+				delete(h, http.CanonicalHeaderKey(name))
+			}
+		}
+	}
+}
+
 // setIdentity adds the identity headers for p. The values share one
 // backing array, each capped at one element: one allocation, not six.
 func (s *headerSet) setIdentity(h http.Header, p *gatehouse.Principal) {

@@ -304,3 +304,47 @@ func TestInformationalResponsesCleaned(t *testing.T) {
 		}
 	}
 }
+
+// TestUpstreamTrailersCleaned: trailers, announced or not, cannot carry
+// identity headers or cookies back to the client (they come after the
+// body, past ModifyResponse); other trailers pass, over HTTP/2 and
+// HTTP/1.1.
+func TestUpstreamTrailersCleaned(t *testing.T) {
+	up := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		announced := r.URL.Query().Get("announced") == "1"
+		prefix := http.TrailerPrefix
+		if announced {
+			h.Set("Trailer", "Set-Cookie, X-Gatehouse-User-Id, x_gatehouse_role, Request-Id, X-Checksum")
+			prefix = ""
+		}
+		io.WriteString(w, "ok")
+		http.NewResponseController(w).Flush() // chunked, not a Content-Length: there is room for trailers
+		h.Set(prefix+"Set-Cookie", "__Host-gatehouse=planted; Path=/; Secure")
+		h.Set(prefix+"X-Gatehouse-User-Id", "1")
+		h[prefix+"x_gatehouse_role"] = []string{"admin"}
+		h.Set(prefix+"Request-Id", "upstream-chosen")
+		h.Set(prefix+"X-Checksum", "abc")
+	})
+	e := newEnv(t, envOpts{upstream: up})
+	for _, announced := range []string{"1", "0"} {
+		for _, h2 := range []bool{true, false} {
+			var resp *http.Response
+			if h2 {
+				resp = e.do("GET", "/public/x?announced="+announced, "")
+				io.ReadAll(resp.Body)
+			} else {
+				resp = e.raw("GET /public/x?announced=" + announced + " HTTP/1.1\r\nHost: a\r\n\r\n")
+			}
+			if resp.StatusCode != 200 || resp.Trailer.Get("X-Checksum") != "abc" {
+				t.Fatalf("announced=%s HTTP/2=%v: %d, trailers %v; want X-Checksum: abc", announced, h2, resp.StatusCode, resp.Trailer)
+			}
+			for k, v := range resp.Trailer {
+				if n := strings.ReplaceAll(strings.ToLower(k), "_", "-"); n != "x-checksum" {
+					t.Errorf("announced=%s HTTP/2=%v: trailer %s: %q reached the client", announced, h2, k, v)
+				}
+			}
+			e.up.take()
+		}
+	}
+}
