@@ -11,6 +11,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/gatehouse-dev/gatehouse"
 )
 
 // keySet is a provider's JWKS, fetched on demand and refetched when a token
@@ -28,6 +30,7 @@ type keySet struct {
 	mu      sync.Mutex // held during a fetch: concurrent misses wait for it
 	keys    []jose.JSONWebKey
 	fetched time.Time // the last fetch attempt; zero: never
+	failed  error     // why the last fetch attempt failed; nil: it did not
 }
 
 // maxJWKS bounds the size of a JWKS document.
@@ -88,14 +91,18 @@ func (k *keySet) refresh(ctx context.Context) error {
 		gap = discoveryRetry // nothing to verify with yet: retry sooner
 	}
 	if !k.fetched.IsZero() && now.Sub(k.fetched) < gap {
+		if k.failed != nil {
+			return k.failed
+		}
 		return errUnknownKey
 	}
 	k.fetched = now
 	keys, err := k.fetch(ctx)
 	if err != nil {
-		return err
+		k.failed = fmt.Errorf("%w: %w", err, gatehouse.Errorf(gatehouse.CodeUnavailable, "The sign-in provider's keys cannot be fetched."))
+		return k.failed
 	}
-	k.keys = keys
+	k.keys, k.failed = keys, nil
 	return nil
 }
 

@@ -49,6 +49,7 @@ type oidcProvider struct {
 type discovered struct {
 	oauth      *oauth2.Config
 	verifier   *oidc.IDTokenVerifier
+	keys       *keySet // the verifier's
 	endSession string
 }
 
@@ -64,14 +65,14 @@ func (p *oidcProvider) discover(ctx context.Context) (*discovered, error) {
 		return p.d, nil
 	}
 	if now := p.now(); now.Sub(p.lastTry) < discoveryRetry {
-		return nil, gatehouse.Errorf(gatehouse.CodeUnavailable, "The sign-in provider cannot be reached; try again shortly.")
+		return nil, failure("provider_unavailable", gatehouse.Errorf(gatehouse.CodeUnavailable, "The sign-in provider cannot be reached; try again shortly."))
 	} else {
 		p.lastTry = now
 	}
 	d, err := p.fetchDiscovery(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sso: discover %s: %w: %w", p.c.Issuer, err,
-			gatehouse.Errorf(gatehouse.CodeUnavailable, "The sign-in provider cannot be reached; try again shortly."))
+		return nil, failure("provider_unavailable", fmt.Errorf("sso: discover %s: %w: %w", p.c.Issuer, err,
+			gatehouse.Errorf(gatehouse.CodeUnavailable, "The sign-in provider cannot be reached; try again shortly.")))
 	}
 	p.d = d
 	return d, nil
@@ -101,7 +102,7 @@ func (p *oidcProvider) fetchDiscovery(ctx context.Context) (*discovered, error) 
 	keys := newKeySet(meta.JWKS, p.client, algs, p.now, p.every)
 	v := oidc.NewVerifier(p.c.Issuer, keys, &oidc.Config{ClientID: p.c.ClientID, SupportedSigningAlgs: algs, Now: p.now})
 	scopes := []string{oidc.ScopeOpenID, "email", "profile"}
-	return &discovered{oauth: oauthConfig(&p.c, op.Endpoint(), p.redirect, scopes), verifier: v, endSession: meta.EndSession}, nil
+	return &discovered{oauth: oauthConfig(&p.c, op.Endpoint(), p.redirect, scopes), verifier: v, keys: keys, endSession: meta.EndSession}, nil
 }
 
 // pinAlgs returns the advertised algorithms that Gatehouse verifies. An
@@ -148,6 +149,18 @@ func (p *oidcProvider) identify(ctx context.Context, code string, f *gatehouse.L
 // algorithms), iss, aud and exp; the nonce, azp and iat are checked here,
 // because go-oidc leaves them to the caller.
 func (p *oidcProvider) verify(ctx context.Context, d *discovered, raw, nonce string) (*identity, error) {
+	// The signature first, with the key set itself: go-oidc flattens its
+	// error into a string, and a provider whose keys cannot be fetched
+	// (unavailable: try again later) must be told apart from a token that
+	// does not verify. Verify then checks the signature again, from the
+	// keys now held, with the claims.
+	if _, err := d.keys.VerifySignature(ctx, raw); err != nil {
+		reason := "id_token"
+		if gatehouse.ErrorCode(err) == gatehouse.CodeUnavailable {
+			reason = "provider_unavailable"
+		}
+		return nil, failure(reason, fmt.Errorf("sso: verify ID token from %s: %w", p.c.Name, err))
+	}
 	idt, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
 		return nil, failure("id_token", fmt.Errorf("sso: verify ID token from %s: %w", p.c.Name, err))
