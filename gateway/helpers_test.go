@@ -83,7 +83,8 @@ type env struct {
 	t      testing.TB
 	store  *sqlite.Store
 	guard  *guard.Guard
-	up     *upstream
+	up     *upstream // the default upstream
+	other  *upstream // the route file's other upstream, at http://127.0.0.1:1 in the file
 	gw     *gateway.Gateway
 	srv    *httptest.Server
 	client *http.Client
@@ -114,7 +115,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, up: newUpstream(t, o.upstream), logs: newLogSink()}
+	e := &env{t: t, store: st, up: newUpstream(t, o.upstream), other: newUpstream(t, nil), logs: newLogSink()}
 	if o.noRecord {
 		e.up.Config.Handler = o.upstream
 	}
@@ -127,8 +128,8 @@ func newEnv(t testing.TB, o envOpts) *env {
 		o.routes = sampleRoutes
 	}
 	e.routes = filepath.Join(dir, "routes.yaml")
-	// The sample's billing upstream is the same server.
-	o.routes = strings.ReplaceAll(o.routes, "http://127.0.0.1:1", e.up.URL)
+	// The sample's billing upstream is a server of its own.
+	o.routes = strings.ReplaceAll(o.routes, "http://127.0.0.1:1", e.other.URL)
 	if err := os.WriteFile(e.routes, []byte(o.routes), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -193,3 +193,64 @@ func TestHostIsCanonical(t *testing.T) {
 		t.Errorf("Host with two trailing dots: %d, forwarded %d", resp.StatusCode, len(got))
 	}
 }
+
+// TestSeveralUpstreams: each request goes to the upstream its rule names,
+// by path prefix and by host, and to no other.
+func TestSeveralUpstreams(t *testing.T) {
+	routes := `upstreams:
+  billing:
+    url: http://127.0.0.1:1
+routes:
+  - pattern: "/"
+    access: public
+  - pattern: "/invoices/"
+    access: public
+    upstream: billing
+  - pattern: "billing.example.com/"
+    scopes: [billing]
+    upstream: billing
+  - pattern: "GET billing.example.com/status"
+    access: public
+`
+	e := newEnv(t, envOpts{routes: routes})
+	billing := e.key(gatehouse.RoleAdmin, "billing")
+	tests := []struct {
+		host, path, key string
+		status          int
+		to              *upstream // nil: neither
+	}{
+		{"a.example", "/x", "", 200, e.up},
+		{"a.example", "/invoices/7", "", 200, e.other},
+		{"a.example", "/invoices", "", 401, nil}, // denied, not redirected to "/invoices/"
+		{"billing.example.com", "/x", billing, 200, e.other},
+		{"billing.example.com", "/invoices/7", billing, 200, e.other},
+		{"billing.example.com", "/x", "", 401, nil},
+		{"billing.example.com", "/status", "", 200, e.up},
+	}
+	for _, tt := range tests {
+		req := "GET " + tt.path + " HTTP/1.1\r\nHost: " + tt.host + "\r\n"
+		if tt.key != "" {
+			req += "Authorization: apikey " + tt.key + "\r\n"
+		}
+		resp := e.raw(req + "\r\n")
+		def, other := e.up.take(), e.other.take()
+		if resp.StatusCode != tt.status {
+			t.Errorf("%s%s: %d, want %d", tt.host, tt.path, resp.StatusCode, tt.status)
+		}
+		for _, u := range []struct {
+			name string
+			up   *upstream
+			got  []seen
+		}{{"default", e.up, def}, {"billing", e.other, other}} {
+			want := 0
+			if u.up == tt.to {
+				want = 1
+			}
+			if len(u.got) != want {
+				t.Errorf("%s%s: the %s upstream received %d requests, want %d", tt.host, tt.path, u.name, len(u.got), want)
+			} else if want == 1 && u.got[0].RequestURI != tt.path {
+				t.Errorf("%s%s: the %s upstream received %s", tt.host, tt.path, u.name, u.got[0].RequestURI)
+			}
+		}
+	}
+}
