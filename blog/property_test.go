@@ -129,3 +129,40 @@ func describe(p *gatehouse.Principal) string {
 	}
 	return fmt.Sprintf("%s #%d", p.Role, p.UserID)
 }
+
+// TestListReplacedPolicyScansInBounds: with a replaced policy, List reads
+// at most 1,000 posts per call, so a caller who may read only the oldest
+// posts of a long list gets empty pages with a cursor before them, and
+// following the cursor still ends with exactly those posts.
+func TestListReplacedPolicyScansInBounds(t *testing.T) {
+	s := openSQLite(t)
+	_, reader := mustUser(t, s, gatehouse.RoleReader)
+	_, favoured := mustUser(t, s, gatehouse.RoleAuthor)
+	_, other := mustUser(t, s, gatehouse.RoleAuthor)
+	var want []int64
+	for range 3 {
+		want = append([]int64{mustPost(t, s, favoured.UserID, blog.Draft, "readable").ID}, want...)
+	}
+	for range 1100 {
+		mustPost(t, s, other.UserID, blog.Draft, "hidden")
+	}
+	src := fmt.Appendf(policy.Default(), "\npermit (principal in Role::\"reader\", action == Action::\"read\", resource is Post)\nwhen { resource.author == User::\"%d\" };\n", favoured.UserID)
+	authz, err := policy.New(policy.Config{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := blog.NewService(blog.Config{Store: s, Authorizer: authz})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.List(t.Context(), reader, blog.Page{Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Posts) != 0 || first.Next == 0 {
+		t.Errorf("first page: %d posts, next %d; want none and a cursor (the scan is bounded)", len(first.Posts), first.Next)
+	}
+	if got := listAll(t, svc, reader, 2); !slices.Equal(got, want) {
+		t.Errorf("List = %v, want %v", got, want)
+	}
+}
