@@ -141,10 +141,15 @@ func TestUntrustedForwardingHeaders(t *testing.T) {
 	t.Run("trusted", func(t *testing.T) {
 		proxies, _ := server.ParseProxies([]string{"127.0.0.1"})
 		e := newEnv(t, envOpts{adjust: func(c *gateway.Config) { c.Proxies = proxies }})
-		e.do("GET", "/public/x", "", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "api.example")
+		// The proxy received plain HTTP: the gateway's own "https" would be
+		// wrong.
+		e.do("GET", "/public/x", "", "X-Forwarded-For", "203.0.113.9", "X-Forwarded-Proto", "http", "X-Forwarded-Host", "api.example")
 		h := e.up.take()[0].Header
 		if got := h.Get("X-Forwarded-For"); got != "203.0.113.9, 127.0.0.1" {
 			t.Errorf("X-Forwarded-For %q", got)
+		}
+		if got := h.Values("X-Forwarded-Proto"); len(got) != 1 || got[0] != "http" {
+			t.Errorf("X-Forwarded-Proto %q, want the trusted proxy's http", got)
 		}
 		if h.Get("X-Forwarded-Host") != "api.example" {
 			t.Errorf("X-Forwarded-Host %q", h.Get("X-Forwarded-Host"))
