@@ -96,6 +96,7 @@ type env struct {
 type envOpts struct {
 	routes   string // route file; "" means sampleRoutes
 	upstream http.Handler
+	other    http.Handler // answers for env.other; nil: 200 "upstream ok"
 	adjust   func(*gateway.Config)
 	// noRecord serves upstream as it is, without recording requests
 	// (for benchmarks).
@@ -115,7 +116,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if _, err := st.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, up: newUpstream(t, o.upstream), other: newUpstream(t, nil), logs: newLogSink()}
+	e := &env{t: t, store: st, up: newUpstream(t, o.upstream), other: newUpstream(t, o.other), logs: newLogSink()}
 	if o.noRecord {
 		e.up.Config.Handler = o.upstream
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -87,8 +88,9 @@ func TestAnonymousCannotEnumerateRoutes(t *testing.T) {
 	}
 }
 
-// TestDenialsAreAudited: a denial to an authenticated caller is in the
-// audit log, once a minute per key and rule.
+// TestDenialsAreAudited: a denial to an authenticated caller (a missing
+// scope, no rule, a deny rule) is in the audit log with its reason, once a
+// minute per key and rule.
 func TestDenialsAreAudited(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	reader := e.key(gatehouse.RoleReader, gatehouse.ScopeRead)
@@ -96,6 +98,7 @@ func TestDenialsAreAudited(t *testing.T) {
 		e.do("GET", "/api/admin/users", reader)
 	}
 	e.do("GET", "/nowhere", reader)
+	e.do("GET", "/public/internal/x", reader)
 	evs, err := e.store.AuditEvents(context.Background(), gatehouse.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -107,9 +110,12 @@ func TestDenialsAreAudited(t *testing.T) {
 			if ev.KeyID == "" || ev.UserID == 0 || !strings.HasPrefix(ev.Detail, "GET /") {
 				t.Errorf("event %+v", ev)
 			}
+			if ev.Reason == "deny_rule" && !strings.Contains(ev.Detail, `(rule at line 10 "GET /public/internal/")`) {
+				t.Errorf("a deny rule's event does not name the rule: %+v", ev)
+			}
 		}
 	}
-	if strings.Join(reasons, ",") != "no_rule,insufficient_scope" {
+	if strings.Join(reasons, ",") != "deny_rule,no_rule,insufficient_scope" { // newest first
 		t.Errorf("denials audited: %v", reasons)
 	}
 }
@@ -251,6 +257,35 @@ routes:
 			} else if want == 1 && u.got[0].RequestURI != tt.path {
 				t.Errorf("%s%s: the %s upstream received %s", tt.host, tt.path, u.name, u.got[0].RequestURI)
 			}
+		}
+	}
+}
+
+// TestReadyProbesUpstreamHealth: an upstream with a health path is ready
+// only while a GET of that path answers 2xx; the answer is what counts,
+// not that the upstream accepts connections.
+func TestReadyProbesUpstreamHealth(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusInternalServerError)
+	health := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(int(status.Load())) })
+	routes := "upstreams:\n  billing:\n    url: http://127.0.0.1:1\n    health: /healthz\n" +
+		"routes:\n  - pattern: /\n    access: public\n  - pattern: /billing/\n    access: public\n    upstream: billing\n"
+	e := newEnv(t, envOpts{routes: routes, other: health})
+	for _, tt := range []struct {
+		health, want int
+		check        string
+	}{
+		{http.StatusInternalServerError, http.StatusServiceUnavailable, `"upstream billing":"unavailable"`},
+		{http.StatusNoContent, http.StatusOK, `"upstream billing":"ok"`},
+	} {
+		status.Store(int32(tt.health))
+		resp := e.do("GET", "/.gatehouse/ready", "")
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != tt.want || !strings.Contains(string(body), tt.check) || !strings.Contains(string(body), `"upstream default":"ok"`) {
+			t.Errorf("health path answers %d: ready %d %s", tt.health, resp.StatusCode, body)
+		}
+		if got := e.other.take(); len(got) != 1 || got[0].Method != "GET" || got[0].RequestURI != "/healthz" {
+			t.Errorf("health path answers %d: the upstream received %+v, want one GET /healthz", tt.health, got)
 		}
 	}
 }
