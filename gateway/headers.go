@@ -47,7 +47,9 @@ type headerSet struct {
 // some frameworks honour and that would make the upstream act on another
 // request than the one the rules decided on.
 var requestOnly = []string{
-	"authorization", "forwarded", "x-real-ip", "x-client-ip", "true-client-ip", "client-ip",
+	"authorization", "forwarded", "x-forwarded", "x-real-ip", "x-client-ip", "true-client-ip", "client-ip",
+	"x-cluster-client-ip", "cf-connecting-ip", "x-original-forwarded-for",
+	"x-host", "x-original-host", "front-end-https", "x-url-scheme",
 	"x-original-url", "x-rewrite-url", "x-override-url", "x-original-method",
 	"x-http-method-override", "x-http-method", "x-method-override",
 }

@@ -104,7 +104,9 @@ func TestCredentialsNotForwarded(t *testing.T) {
 }
 
 // TestUntrustedForwardingHeaders: a client's X-Forwarded-*, Forwarded,
-// X-Real-IP, URL rewrites and method overrides are replaced or removed;
+// X-Real-IP and the other client address, host and scheme headers that
+// frameworks and CDNs use, URL rewrites and method overrides are replaced
+// or removed, in any spelling;
 // a trusted proxy's chain is extended.
 func TestUntrustedForwardingHeaders(t *testing.T) {
 	spoof := []string{
@@ -112,6 +114,9 @@ func TestUntrustedForwardingHeaders(t *testing.T) {
 		"X_Forwarded_For", "203.0.113.8", "Forwarded", "for=203.0.113.7", "X-Real-IP", "203.0.113.6",
 		"X-Original-URL", "/api/admin/", "X-Rewrite-URL", "/api/admin/", "X-HTTP-Method-Override", "DELETE",
 		"X-Forwarded-Prefix", "/api/admin", "Request-Id", "client-chosen",
+		"X-Forwarded", "for=203.0.113.5", "X-Host", "evil.example", "x_original_host", "evil.example",
+		"X-Cluster-Client-IP", "203.0.113.4", "CF_Connecting_IP", "203.0.113.3", "Front-End-Https", "off",
+		"X-Url-Scheme", "http", "X-ORIGINAL-FORWARDED-FOR", "203.0.113.2",
 	}
 	t.Run("untrusted", func(t *testing.T) {
 		e := newEnv(t, envOpts{})
@@ -129,7 +134,9 @@ func TestUntrustedForwardingHeaders(t *testing.T) {
 		for k := range h {
 			n := strings.ReplaceAll(strings.ToLower(k), "_", "-")
 			switch n {
-			case "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-forwarded-prefix":
+			case "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-forwarded-prefix",
+				"x-forwarded", "x-host", "x-original-host", "x-cluster-client-ip", "cf-connecting-ip", "front-end-https",
+				"x-url-scheme", "x-original-forwarded-for":
 				t.Errorf("%s forwarded: %q", k, h[k])
 			case "x-forwarded-for":
 				if k != "X-Forwarded-For" {
