@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -61,10 +62,20 @@ type app struct {
 	t     testing.TB
 	store gatehouse.Store
 	srv   *httptest.Server
+	mux   *http.ServeMux // a test may add routes
 	dev   *devoidc.Provider
 	cfg   sso.Config
 	svc   atomic.Pointer[sso.Service] // swapped by restart
 	clock *clock
+
+	mu   sync.Mutex
+	seen []seen // the requests the server received, oldest first
+}
+
+// seen is what a browser sent with one request.
+type seen struct {
+	path, fetchSite string
+	cookies         []string // names
 }
 
 // devProvider is the configuration of the in-process provider: its groups
@@ -79,12 +90,46 @@ func devProvider(issuer string) sso.ProviderConfig {
 // when not nil, edits the configuration before sso.New.
 func newApp(t testing.TB, st gatehouse.Store, extra []sso.ProviderConfig, adjust func(*sso.Config)) *app {
 	t.Helper()
-	mux := http.NewServeMux()
-	srv := httptest.NewTLSServer(mux)
+	return startApp(t, st, false, extra, adjust)
+}
+
+// providerSite is the host of the provider in newCrossSiteApp: a name
+// httptest's certificate holds, and another site than 127.0.0.1.
+const providerSite = "example.com"
+
+// newCrossSiteApp starts the app on st with the development provider on
+// another site: at https://example.com:PORT/dev-oidc, the same server
+// under another name, which the relying party and a browser started with
+// browsertest.Options.HostResolverRules "MAP example.com 127.0.0.1" reach
+// on loopback. The provider's redirect back to the app is then a
+// cross-site navigation, as with a real provider.
+func newCrossSiteApp(t testing.TB, st gatehouse.Store) *app {
+	t.Helper()
+	return startApp(t, st, true, nil, nil)
+}
+
+func startApp(t testing.TB, st gatehouse.Store, crossSite bool, extra []sso.ProviderConfig, adjust func(*sso.Config)) *app {
+	t.Helper()
+	a := &app{t: t, store: st, mux: http.NewServeMux(), clock: &clock{}}
+	mux := a.mux
+	srv := httptest.NewTLSServer(http.HandlerFunc(a.record))
 	t.Cleanup(srv.Close)
-	a := &app{t: t, store: st, srv: srv, clock: &clock{}}
+	a.srv = srv
+	client, issuer := srv.Client(), srv.URL+"/dev-oidc"
+	if crossSite {
+		tr := client.Transport.(*http.Transport).Clone()
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if host, port, _ := net.SplitHostPort(addr); host == providerSite {
+				addr = net.JoinHostPort("127.0.0.1", port)
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		}
+		client = &http.Client{Transport: tr, Timeout: 10 * time.Second}
+		_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+		issuer = "https://" + net.JoinHostPort(providerSite, port) + "/dev-oidc"
+	}
 	dev, err := devoidc.New(devoidc.Config{
-		Issuer: srv.URL + "/dev-oidc", HTTPClient: srv.Client(),
+		Issuer: issuer, HTTPClient: client,
 		Clients: []devoidc.Client{{ID: "gatehouse", Secret: "dev-secret", RedirectURIs: []string{srv.URL + "/auth/callback"},
 			PostLogoutRedirectURIs: []string{srv.URL + "/auth/signed-out"},
 			BackchannelLogoutURI:   srv.URL + "/auth/backchannel-logout/dev"}},
@@ -98,7 +143,7 @@ func newApp(t testing.TB, st gatehouse.Store, extra []sso.ProviderConfig, adjust
 		t.Fatal(err)
 	}
 	cfg := sso.Config{Providers: append([]sso.ProviderConfig{devProvider(dev.Issuer())}, extra...),
-		Sessions: mgr, Store: st, PublicURL: srv.URL, HTTPClient: srv.Client(), Now: a.clock.Now}
+		Sessions: mgr, Store: st, PublicURL: srv.URL, HTTPClient: client, Now: a.clock.Now}
 	if adjust != nil {
 		adjust(&cfg)
 	}
@@ -120,6 +165,32 @@ func newApp(t testing.TB, st gatehouse.Store, extra []sso.ProviderConfig, adjust
 	mux.Handle("/dev-oidc/", dev)
 	mux.Handle("/", g.Authenticate(api))
 	return a
+}
+
+// record notes what the browser sent and serves the request.
+func (a *app) record(w http.ResponseWriter, r *http.Request) {
+	sn := seen{path: r.URL.Path, fetchSite: r.Header.Get("Sec-Fetch-Site")}
+	for _, c := range r.Cookies() {
+		sn.cookies = append(sn.cookies, c.Name)
+	}
+	a.mu.Lock()
+	a.seen = append(a.seen, sn)
+	a.mu.Unlock()
+	a.mux.ServeHTTP(w, r)
+}
+
+// requests returns the requests the server received for path, oldest
+// first.
+func (a *app) requests(path string) []seen {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []seen
+	for _, sn := range a.seen {
+		if sn.path == path {
+			out = append(out, sn)
+		}
+	}
+	return out
 }
 
 // restart replaces the relying party with a fresh sso.Service of the same

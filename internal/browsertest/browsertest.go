@@ -60,6 +60,11 @@ type Options struct {
 	TrustCert *x509.Certificate
 	// Timeout bounds the whole browser session; 0 means two minutes.
 	Timeout time.Duration
+	// HostResolverRules, when not empty, is Chromium's
+	// --host-resolver-rules, such as "MAP example.com 127.0.0.1": a test
+	// serves a second site (another registrable domain, so cross-site for
+	// cookies) from loopback.
+	HostResolverRules string
 }
 
 // New starts a headless Chromium with a fresh profile in tb.TempDir() and
@@ -92,6 +97,9 @@ func New(tb testing.TB, o Options) context.Context {
 	if o.TrustCert != nil {
 		sum := sha256.Sum256(o.TrustCert.RawSubjectPublicKeyInfo)
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", base64.StdEncoding.EncodeToString(sum[:])))
+	}
+	if o.HostResolverRules != "" {
+		opts = append(opts, chromedp.Flag("host-resolver-rules", o.HostResolverRules))
 	}
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), o.Timeout)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
