@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/gateway"
 	"github.com/gatehouse-dev/gatehouse/server"
 )
 
@@ -143,14 +145,21 @@ func loadServeConfig(name string, e env, args []string) (*serveConfig, error) {
 	return c, c.validate()
 }
 
-// cmdConfig is "gatehouse config check": validate settings and files
-// without starting a server or changing anything.
+// cmdConfig is "gatehouse config check [--proxy]": validate settings and
+// files without starting a server or changing anything; with --proxy, the
+// settings of "gatehouse proxy" and its route file.
 func cmdConfig(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] != "check" {
-		return usageError{errors.New("usage: gatehouse config check [serve flags]")}
+		return usageError{errors.New("usage: gatehouse config check [--proxy] [serve or proxy flags]")}
+	}
+	if len(args) > 1 && (args[1] == "--proxy" || args[1] == "-proxy") {
+		return checkProxyConfig(e, args[2:])
 	}
 	c, err := loadServeConfig("config check", e, args[1:])
 	if err != nil {
+		if _, perr := loadProxyConfig("config check", env{getenv: e.getenv, stderr: io.Discard}, args[1:]); perr == nil {
+			return fmt.Errorf("%w (these are settings of gatehouse proxy: check them with gatehouse config check --proxy)", err)
+		}
 		return err
 	}
 	if err := checkFiles(c); err != nil {
@@ -160,5 +169,22 @@ func cmdConfig(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "configuration OK")
+	return nil
+}
+
+// checkProxyConfig is "gatehouse config check --proxy": what "gatehouse
+// proxy" checks before it touches the store.
+func checkProxyConfig(e env, args []string) error {
+	c, err := loadProxyConfig("config check --proxy", e, args)
+	if err != nil {
+		return err
+	}
+	if err := checkFiles(&c.serveConfig); err != nil {
+		return err
+	}
+	if _, err := gateway.LoadRoutes(c.routesFile, c.routeOptions()); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "proxy configuration OK")
 	return nil
 }

@@ -46,7 +46,7 @@ func commands() []command {
 		{"serve", "run the HTTPS server (the blog API demo)", cmdServe},
 		{"proxy", "put an upstream API behind Gatehouse: --upstream URL --routes FILE", cmdProxy},
 		{"migrate", "apply database migrations and exit", cmdMigrate},
-		{"config", "config check: validate the configuration without starting", cmdConfig},
+		{"config", "config check [--proxy]: validate serve's configuration, or the proxy's, without starting", cmdConfig},
 		{"users", "users add|list|set-role|disable|enable: manage users and service accounts", cmdUsers},
 		{"keys", "keys create|list|revoke|delete|roll --user USER: manage API keys", cmdKeys},
 		{"sessions", "sessions list|end --user USER: list and end a user's browser sessions", cmdSessions},

@@ -27,11 +27,17 @@ func startProxy(t *testing.T, getenv func(string) string, upstream string, args 
 	t.Helper()
 	routes := filepath.Join(t.TempDir(), "routes.yaml")
 	os.WriteFile(routes, []byte(proxyRoutes), 0o600)
+	return startProxyArgs(t, getenv, append([]string{"--upstream", upstream, "--routes", routes}, args...)...)
+}
+
+// startProxyArgs runs "gatehouse proxy" with args and waits for its
+// banner.
+func startProxyArgs(t *testing.T, getenv func(string) string, args ...string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &served{stderr: &syncBuffer{}, done: make(chan error, 1), cancel: cancel, dataDir: getenv("GATEHOUSE_DATA_DIR")}
-	args = append([]string{"proxy", "--addr", "127.0.0.1:0", "--http-addr", "off", "--log-format", "json",
-		"--upstream", upstream, "--routes", routes}, args...)
+	args = append([]string{"proxy", "--addr", "127.0.0.1:0", "--http-addr", "off", "--log-format", "json"}, args...)
 	go func() {
 		err := run(ctx, args, getenv, pw, s.stderr)
 		pw.CloseWithError(io.EOF)
@@ -187,5 +193,74 @@ func TestRoutesCommandWithFile(t *testing.T) {
 	}
 	if out := cli(t, getenv, "routes"); !strings.Contains(out, "GET /healthz") {
 		t.Errorf("routes without --routes no longer prints serve's table:\n%s", out)
+	}
+}
+
+// TestProxyConfigFile: the proxy's own settings (upstream, routes,
+// assertion) come from a config file as they do from flags, and "config
+// check --proxy" accepts that file without touching the data directory;
+// "config check" without --proxy says which command the settings are for.
+func TestProxyConfigFile(t *testing.T) {
+	var gotUser string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotUser = r.Header.Get("X-Caller")
+		io.WriteString(w, "upstream "+r.URL.Path)
+	}))
+	t.Cleanup(up.Close)
+	dir := t.TempDir()
+	routes := filepath.Join(dir, "routes.yaml")
+	os.WriteFile(routes, []byte(proxyRoutes), 0o600)
+	conf := filepath.Join(dir, "gatehouse.yaml")
+	os.WriteFile(conf, []byte("upstream: "+up.URL+"\nroutes: "+routes+"\nassertion: EdDSA\nidentity-header: [user-id=X-Caller]\n"), 0o600)
+	getenv, dataDir := testEnv(t, nil)
+
+	var out strings.Builder
+	if err := run(context.Background(), []string{"config", "check", "--proxy", "--config", conf}, getenv, &out, io.Discard); err != nil || out.String() != "proxy configuration OK\n" {
+		t.Fatalf("config check --proxy: %v %q", err, out.String())
+	}
+	if entries, _ := os.ReadDir(dataDir); len(entries) != 0 {
+		t.Errorf("config check --proxy wrote %d files into the data dir", len(entries))
+	}
+	err := run(context.Background(), []string{"config", "check", "--config", conf}, getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "config check --proxy") {
+		t.Errorf("config check of a proxy file: %v, want a pointer to --proxy", err)
+	}
+	badRoutes := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badRoutes, []byte("routes:\n  - pattern: /api/\n    access: everyone\n"), 0o600)
+	err = run(context.Background(), []string{"config", "check", "--proxy", "--config", conf, "--routes", badRoutes}, getenv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `line 2: pattern "/api/": unknown access "everyone"`) {
+		t.Errorf("config check --proxy with a bad route file: %v", err)
+	}
+
+	cli(t, getenv, "users", "add", "--service", "svc", "--role", "reader")
+	key := strings.TrimSpace(cli(t, getenv, "keys", "create", "--user", "svc", "--label", "k", "--scope", "read"))
+	s := startProxyArgs(t, getenv, "--config", conf)
+	for _, tt := range []struct {
+		path, key string
+		status    int
+		body      string
+	}{
+		{"/public/x", "", 200, "upstream /public/x"},
+		{"/api/x", "", 401, ""},
+		{"/api/x", key, 200, "upstream /api/x"},
+		{"/.well-known/jwks.json", "", 200, `"keys"`},
+	} {
+		gotUser = ""
+		req, _ := http.NewRequest("GET", s.url(tt.path), nil)
+		if tt.key != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.key)
+		}
+		resp, err := s.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.body) {
+			t.Errorf("GET %s: %d %q, want %d %q", tt.path, resp.StatusCode, b, tt.status, tt.body)
+		}
+		if (tt.key != "") != (gotUser != "") {
+			t.Errorf("GET %s: the upstream saw X-Caller %q", tt.path, gotUser)
+		}
 	}
 }
