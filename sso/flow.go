@@ -105,6 +105,12 @@ func (s *Service) complete(r *http.Request, p provider, f *gatehouse.LoginFlow) 
 	if code == "" {
 		return nil, nil, failure("no_code", gatehouse.Errorf(gatehouse.CodeInvalid, "no code in the callback"))
 	}
+	// Without its PKCE verifier a code would be exchanged as if PKCE were
+	// off, and a provider that does not insist would accept an injected
+	// code: refuse such a flow before the code leaves.
+	if n := len(f.Verifier); n < 43 || n > 128 {
+		return nil, nil, failure("pkce", gatehouse.Errorf(gatehouse.CodeInvalid, "the flow has no valid PKCE verifier (%d characters)", n))
+	}
 	id, err := p.identify(r.Context(), code, f)
 	if err != nil {
 		return nil, nil, err

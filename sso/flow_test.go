@@ -2,14 +2,17 @@ package sso_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/session"
+	"github.com/gatehouse-dev/gatehouse/sso"
 )
 
 // TestLoginLogout signs in through the in-process provider over HTTPS with
@@ -386,4 +389,83 @@ func TestDisabledInvitationRefused(t *testing.T) {
 	if len(users) != 1 {
 		t.Errorf("%d users with the email, want only the disabled invitation", len(users))
 	}
+}
+
+// TestMissingPKCEVerifier: a token request that reaches the provider
+// without the code_verifier is refused by the provider, and the sign-in
+// fails (400, audited as exchange, no session); a flow whose verifier is
+// empty is refused before the code is sent to the provider at all.
+func TestMissingPKCEVerifier(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		var strip atomic.Bool
+		var exchanges atomic.Int64
+		a := newApp(t, open(t), nil, func(c *sso.Config) {
+			base := c.HTTPClient.Transport
+			c.HTTPClient = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+				if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/token") {
+					return base.RoundTrip(r)
+				}
+				exchanges.Add(1)
+				body, err := io.ReadAll(r.Body)
+				if err != nil {
+					return nil, err
+				}
+				form, err := url.ParseQuery(string(body))
+				if err != nil {
+					return nil, err
+				}
+				if strip.Load() {
+					form.Del("code_verifier")
+				}
+				r = r.Clone(r.Context())
+				enc := form.Encode()
+				r.Body, r.ContentLength = io.NopCloser(strings.NewReader(enc)), int64(len(enc))
+				return base.RoundTrip(r)
+			})}
+		})
+
+		strip.Store(true)
+		b := a.browser()
+		p := a.pick(t, b, a.startLogin(t, b, "/"), "dev-reader")
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
+			t.Errorf("token request without code_verifier: %d\n%s", p.status, p.body)
+		}
+		sent := exchanges.Load()
+		if got := a.failures(t); !slices.Equal(got, []string{"exchange"}) || sent == 0 {
+			t.Errorf("audited %q after %d token requests, want exchange", got, sent)
+		}
+		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+			t.Errorf("a session was started without the PKCE verifier: /api/me = %d", status)
+		}
+
+		strip.Store(false)
+		b = a.browser()
+		var state string
+		b.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			if s := r.URL.Query().Get("state"); s != "" && state == "" {
+				state = s
+			}
+			return nil
+		}
+		id := a.startLogin(t, b, "/")
+		b.CheckRedirect = nil
+		f, err := a.store.TakeLogin(t.Context(), state)
+		if err != nil {
+			t.Fatalf("the flow of state %q: %v", state, err)
+		}
+		f.Verifier = ""
+		if err := a.store.PutLogin(t.Context(), f); err != nil {
+			t.Fatal(err)
+		}
+		p = a.pick(t, b, id, "dev-reader")
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
+			t.Errorf("flow with an empty verifier: %d\n%s", p.status, p.body)
+		}
+		if got, n := a.failures(t), exchanges.Load(); !slices.Equal(got, []string{"exchange", "pkce"}) || n != sent {
+			t.Errorf("audited %q after %d more token requests, want pkce and none", got, n-sent)
+		}
+		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+			t.Errorf("a session was started with an empty verifier: /api/me = %d", status)
+		}
+	})
 }
