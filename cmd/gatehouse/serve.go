@@ -149,7 +149,10 @@ func runServer(ctx context.Context, e env, c *serveConfig, log *slog.Logger, a *
 	var wg sync.WaitGroup
 	background(&wg, bg, log, "guard", a.guard.Run)
 	background(&wg, bg, log, "session manager", a.sessions.Run)
-	wg.Go(func() { a.tls.run(bg, sighup(bg)) })
+	// Subscribed before the banner, so a SIGHUP sent once it is printed is
+	// a reload, not the default action (exit).
+	hup := sighup(bg)
+	wg.Go(func() { a.tls.run(bg, hup) })
 	err := l.Run(ctx)
 	stopBackground()
 	wg.Wait()
