@@ -20,9 +20,10 @@ func cookieRequest(method, token string) *http.Request {
 	return r
 }
 
-// TestIdleExpiry uses a session at the given intervals; the last use must
-// get want. Uses are not written to the store between them (no Flush):
-// the idle timeout counts from this instance's pending use.
+// TestIdleExpiry uses a session at the given intervals, on every backend;
+// the last use must get want. Uses are not written to the store between
+// them (no Flush): the idle timeout counts from this instance's pending
+// use.
 func TestIdleExpiry(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -35,20 +36,22 @@ func TestIdleExpiry(t *testing.T) {
 		{"idle just under an hour", 0, []time.Duration{time.Hour - time.Millisecond}, http.StatusOK},
 		{"configured: idle for five minutes", 5 * time.Minute, []time.Duration{4 * time.Minute, 5 * time.Minute}, http.StatusUnauthorized},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			e := newEnv(t, backends[0], func(cfg *session.Config) { cfg.IdleTimeout = c.idle })
-			b := e.browser()
-			b.signIn(e.user(gatehouse.RoleReader))
-			got := 0
-			for _, d := range c.steps {
-				e.clock.Add(d)
-				got = b.get("/me")
-			}
-			if got != c.want {
-				t.Errorf("last use: %d, want %d", got, c.want)
-			}
-		})
+	for _, be := range backends {
+		for _, c := range cases {
+			t.Run(be.name+"/"+c.name, func(t *testing.T) {
+				e := newEnv(t, be, func(cfg *session.Config) { cfg.IdleTimeout = c.idle })
+				b := e.browser()
+				b.signIn(e.user(gatehouse.RoleReader))
+				got := 0
+				for _, d := range c.steps {
+					e.clock.Add(d)
+					got = b.get("/me")
+				}
+				if got != c.want {
+					t.Errorf("last use: %d, want %d", got, c.want)
+				}
+			})
+		}
 	}
 }
 

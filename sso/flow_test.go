@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/session"
@@ -467,5 +468,41 @@ func TestMissingPKCEVerifier(t *testing.T) {
 		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
 			t.Errorf("a session was started with an empty verifier: /api/me = %d", status)
 		}
+	})
+}
+
+// TestSessionExpiry signs in through the provider and moves the clock: a
+// session left unused for the idle timeout (an hour) ends, and one used
+// every half hour still ends at the absolute lifetime (twelve hours).
+func TestSessionExpiry(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		t.Run("idle", func(t *testing.T) {
+			a := newApp(t, open(t), nil, nil)
+			b := a.browser()
+			a.login(t, b, "dev-reader")
+			a.clock.Add(time.Hour - time.Minute)
+			if status, _ := a.me(t, b); status != http.StatusOK {
+				t.Fatalf("used after 59 minutes: %d", status)
+			}
+			a.clock.Add(time.Hour)
+			if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+				t.Fatalf("used after an hour idle: %d, want 401", status)
+			}
+		})
+		t.Run("absolute", func(t *testing.T) {
+			a := newApp(t, open(t), nil, nil)
+			b := a.browser()
+			a.login(t, b, "dev-reader")
+			for elapsed := 30 * time.Minute; elapsed < 12*time.Hour; elapsed += 30 * time.Minute {
+				a.clock.Add(30 * time.Minute)
+				if status, _ := a.me(t, b); status != http.StatusOK {
+					t.Fatalf("used every half hour, at %v: %d", elapsed, status)
+				}
+			}
+			a.clock.Add(30 * time.Minute)
+			if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+				t.Fatalf("used every half hour, at 12h: %d, want 401", status)
+			}
+		})
 	})
 }
