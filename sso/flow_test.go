@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -296,15 +298,26 @@ func TestCookies(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
 		a := newApp(t, open(t), nil, nil)
 		b := a.browser()
-		id := a.startLogin(t, b, "/")
+		id := a.startLogin(t, b, "/api/me")
 		steps := map[string][]string{"login": b.cookies()}
 		a.pick(t, b, id, "dev-reader")
 		steps["callback"] = b.cookies()
+		// The first page after login, where the landing page leads: the
+		// session cookie is sent, and nothing is set.
+		if p := b.get(t, a.srv.URL+"/api/me"); p.status != http.StatusOK {
+			t.Fatalf("first page after login: %d", p.status)
+		}
+		if steps["first page"] = b.cookies(); len(steps["first page"]) != 0 {
+			t.Errorf("the first page after login set cookies: %q", steps["first page"])
+		}
 		b.post(t, a.srv.URL+"/auth/logout", nil)
 		steps["logout"] = b.cookies()
-		for _, step := range []string{"login", "callback", "logout"} {
+		for _, step := range []string{"login", "callback", "first page", "logout"} {
+			if len(steps[step]) == 0 {
+				t.Logf("%-10s (no Set-Cookie)", step)
+			}
 			for _, c := range steps[step] {
-				t.Logf("%-8s %s", step, c)
+				t.Logf("%-10s %s", step, c)
 			}
 		}
 		login := find(steps["login"], "/auth/login", "__Host-gatehouse-login-")
@@ -323,6 +336,10 @@ func TestCookies(t *testing.T) {
 		if !strings.Contains(login, "SameSite=Lax") || !strings.Contains(sess, "SameSite=Strict") {
 			t.Errorf("SameSite: login %q, session %q", login, sess)
 		}
+		// The login cookie lives as long as a sign-in may take, no longer.
+		if age := cookieMaxAge(login); age <= 0 || age > int(sso.LoginLifetime/time.Second) {
+			t.Errorf("login cookie %q: want 0 < Max-Age <= %d", login, int(sso.LoginLifetime/time.Second))
+		}
 		if !strings.Contains(cleared, "Max-Age=0") && !strings.Contains(cleared, "Expires=Thu, 01 Jan 1970") {
 			t.Errorf("logout does not clear the session cookie: %q", cleared)
 		}
@@ -332,6 +349,21 @@ func TestCookies(t *testing.T) {
 			t.Errorf("the callback does not clear the login cookie: %q", steps["callback"])
 		}
 	})
+}
+
+var maxAge = regexp.MustCompile(`; Max-Age=(\d+)`)
+
+// cookieMaxAge returns a recorded Set-Cookie's Max-Age, or -1.
+func cookieMaxAge(c string) int {
+	m := maxAge.FindStringSubmatch(c)
+	if m == nil {
+		return -1
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // find returns the first recorded Set-Cookie for path whose value starts
