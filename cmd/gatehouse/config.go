@@ -79,8 +79,8 @@ func (c *serveConfig) validate() error {
 			errs = append(errs, fmt.Errorf("invalid setting %s: "+format, append([]any{name}, args...)...))
 		}
 	}
-	check("addr", validAddr(c.addr), "%q is not a host:port address", c.addr)
-	check("http-addr", c.httpAddr == "off" || validAddr(c.httpAddr), "%q is not a host:port address (or \"off\")", c.httpAddr)
+	check("addr", validAddr(c.addr), "%q is not a host:port address with a port from 0 to 65535", c.addr)
+	check("http-addr", c.httpAddr == "off" || validAddr(c.httpAddr), "%q is not a host:port address with a port from 0 to 65535 (or \"off\")", c.httpAddr)
 	check("tls-key", (c.tlsCert == "") == (c.tlsKey == ""), "--tls-cert and --tls-key go together")
 	check("acme-domain", len(c.acmeDomains) == 0 || c.tlsCert == "", "use either --acme-domain or --tls-cert, not both")
 	for _, d := range c.acmeDomains {
@@ -117,9 +117,15 @@ func (c *serveConfig) knownScopes() gatehouse.Scopes {
 	return gatehouse.NewScopes(all...)
 }
 
+// validAddr reports whether a is host:port with a port that net.Listen
+// accepts: a number from 0 to 65535 or a service name.
 func validAddr(a string) bool {
 	_, port, err := net.SplitHostPort(a)
-	return err == nil && port != ""
+	if err != nil || port == "" {
+		return false
+	}
+	_, err = net.LookupPort("tcp", port)
+	return err == nil
 }
 
 func validDomain(d string) bool {

@@ -89,6 +89,12 @@ func TestServeConfigValidate(t *testing.T) {
 	}{
 		{nil, ""},
 		{[]string{"--addr", "8443"}, "invalid setting addr"},
+		{[]string{"--addr", "127.0.0.1:99999"}, "invalid setting addr"},
+		{[]string{"--addr", "127.0.0.1:-1"}, "invalid setting addr"},
+		{[]string{"--addr", "127.0.0.1:0"}, ""},
+		{[]string{"--addr", "localhost:https"}, ""},
+		{[]string{"--http-addr", ":65536"}, "invalid setting http-addr"},
+		{[]string{"--http-addr", "off"}, ""},
 		{[]string{"--tls-cert", "c.pem"}, "invalid setting tls-key"},
 		{[]string{"--acme-domain", "bad_name!"}, "invalid setting acme-domain"},
 		{[]string{"--acme-directory", "http://insecure/dir"}, "invalid setting acme-directory"},
