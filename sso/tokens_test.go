@@ -50,6 +50,7 @@ func TestIDTokenVerification(t *testing.T) {
 				tk.Claims["iat"], tk.Claims["exp"] = now.Add(-2*time.Hour).Unix(), now.Add(-time.Hour).Unix()
 			}},
 			{"issued in the future", "iat", func(tk *badoidc.Token) { tk.Claims["iat"] = now.Add(time.Hour).Unix() }},
+			{"no iat (OpenID Connect Core 2: required)", "iat", func(tk *badoidc.Token) { delete(tk.Claims, "iat") }},
 			{"several audiences without azp", "azp", func(tk *badoidc.Token) { tk.Claims["aud"] = []string{"gatehouse", "other"} }},
 			{"azp of another client", "azp", func(tk *badoidc.Token) { tk.Claims["azp"] = "other" }},
 		}
@@ -102,6 +103,47 @@ func TestJWKSRefetchUnknownKidIsRateLimited(t *testing.T) {
 		a.loginBad(t, a.browser())
 		if got := bad.KeyFetches(); got != 2 {
 			t.Fatalf("after a minute: %d fetches, want 2", got)
+		}
+	})
+}
+
+// TestKeyRotation: after the provider rotates its signing key, a token
+// with the new kid is accepted as soon as the refetch limit lets the keys
+// be fetched again (not before: that limit is what keeps made-up kids from
+// hammering the provider). A key the provider still publishes keeps
+// working; one it no longer publishes stops at the next fetch, because a
+// fetch replaces the set rather than adding to it.
+func TestKeyRotation(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a, bad := badApp(t, open(t))
+		login := func(step string, want int) {
+			t.Helper()
+			b := a.browser()
+			p := a.loginBad(t, b)
+			status, _ := a.me(t, b)
+			if p.status != want || (want == http.StatusOK) != (status == http.StatusOK) {
+				t.Fatalf("%s: login %d, /api/me %d; want login %d", step, p.status, status, want)
+			}
+		}
+		login("before rotation", http.StatusOK)
+		first, firstKID := bad.Rotate(t, true)
+		login("new kid within the refetch limit", http.StatusBadRequest)
+		a.clock.Add(61 * time.Second)
+		login("new kid after the refetch limit", http.StatusOK)
+		if got := bad.KeyFetches(); got != 2 {
+			t.Errorf("%d key fetches, want 2", got)
+		}
+		bad.Mint(func(tk *badoidc.Token) { tk.Key, tk.KeyID = first, firstKID })
+		login("the old key, still published", http.StatusOK)
+
+		bad.Mint(nil)
+		bad.Rotate(t, false) // the first two keys are withdrawn
+		a.clock.Add(61 * time.Second)
+		login("the newest kid", http.StatusOK)
+		bad.Mint(func(tk *badoidc.Token) { tk.Key, tk.KeyID = first, firstKID })
+		login("the first key, withdrawn", http.StatusBadRequest)
+		if got := a.failures(t); got[len(got)-1] != "id_token" {
+			t.Errorf("withdrawn key audited as %q", got)
 		}
 	})
 }

@@ -1,7 +1,8 @@
 // Package badoidc is a misbehaving OpenID provider for tests of a relying
 // party: it signs, with go-jose, whatever token it is told to (another key,
 // another issuer or audience, "alg": "none", an old expiry, a wrong nonce),
-// and counts how often its keys are fetched.
+// rotates its keys when told to, and counts how often its keys are
+// fetched.
 //
 // Its authorization endpoint signs nobody in: it sends the browser straight
 // back to the redirect URI with a code. Its token endpoint checks the
@@ -15,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -48,13 +50,15 @@ type Provider struct {
 	ClientSecret string
 
 	srv   *httptest.Server
-	key   *rsa.PrivateKey
-	kid   string
 	fetch atomic.Int64
 
-	mu    sync.Mutex
-	mint  func(*Token)
-	codes map[string]grant
+	mu      sync.Mutex
+	key     *rsa.PrivateKey // signs the tokens
+	kid     string
+	retired []jose.JSONWebKey // earlier keys the JWKS still serves
+	rotated int
+	mint    func(*Token)
+	codes   map[string]grant
 }
 
 // grant is what the authorization endpoint remembers for a code.
@@ -96,11 +100,38 @@ func (p *Provider) Mint(f func(*Token)) {
 	p.mint = f
 }
 
+// Rotate replaces the signing key with a new one under a new kid, as a
+// provider rotating its keys does, and returns the previous key and its
+// kid (to sign a token with it in Mint). The JWKS serves the new key and,
+// when keepOld, the previous ones too; otherwise only the new key.
+func (p *Provider) Rotate(tb testing.TB, keepOld bool) (old *rsa.PrivateKey, oldKID string) {
+	tb.Helper()
+	next := OtherKey(tb)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old, oldKID = p.key, p.kid
+	if keepOld {
+		p.retired = append(p.retired, publicJWK(old, oldKID))
+	} else {
+		p.retired = nil
+	}
+	p.rotated++
+	p.key, p.kid = next, fmt.Sprintf("rotated-key-%d", p.rotated)
+	return old, oldKID
+}
+
+func publicJWK(k *rsa.PrivateKey, kid string) jose.JSONWebKey {
+	return jose.JSONWebKey{Key: &k.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"}
+}
+
 // NewToken returns an honest token for subject, as the token endpoint
-// would issue it, unsigned.
+// would issue it, unsigned, with the current key.
 func (p *Provider) NewToken(subject, nonce string) *Token {
 	now := time.Now()
-	return &Token{Alg: "RS256", KeyID: p.kid, Key: p.key, Claims: map[string]any{
+	p.mu.Lock()
+	key, kid := p.key, p.kid
+	p.mu.Unlock()
+	return &Token{Alg: "RS256", KeyID: kid, Key: key, Claims: map[string]any{
 		"iss": p.URL, "sub": subject, "aud": p.ClientID, "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
 		"nonce": nonce, "email": subject + "@bad.example", "email_verified": true,
 	}}
@@ -208,7 +239,9 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 
 func (p *Provider) keys(w http.ResponseWriter, r *http.Request) {
 	p.fetch.Add(1)
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p.key.PublicKey, KeyID: p.kid, Algorithm: "RS256", Use: "sig"}}}
+	p.mu.Lock()
+	set := jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey{publicJWK(p.key, p.kid)}, p.retired...)}
+	p.mu.Unlock()
 	writeJSON(w, http.StatusOK, set)
 }
 
