@@ -122,3 +122,32 @@ func TestMalformedCookies(t *testing.T) {
 		}
 	}
 }
+
+// TestTrapCrossOriginProtectionLetsHeaderlessThrough is named after the
+// http.CrossOriginProtection trap: it lets through an unsafe request that
+// carries neither Sec-Fetch-Site nor Origin, taking it for a non-browser
+// client. With a session cookie such a request is refused (POST, DELETE,
+// logout), on every backend; a key-authenticated one (no ambient
+// credential) passes.
+func TestTrapCrossOriginProtectionLetsHeaderlessThrough(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(gatehouse.RoleAuthor)
+		b := e.browser()
+		b.signIn(u)
+		headerless := map[string]string{"Sec-Fetch-Site": "", "Origin": ""}
+		for _, method := range []string{"POST", "DELETE"} {
+			if r := b.do(method, "/write", headerless); r.status != http.StatusForbidden {
+				t.Errorf("cookie %s without Origin or Sec-Fetch-Site: %d %s, want 403", method, r.status, r.body)
+			}
+		}
+		if r := b.do("POST", "/logout", headerless); r.status != http.StatusForbidden {
+			t.Errorf("cookie logout without Origin or Sec-Fetch-Site: %d, want 403", r.status)
+		}
+		if got := b.get("/me"); got != http.StatusOK {
+			t.Errorf("the session after the refused requests: %d, want 200", got)
+		}
+		if r := e.browser().do("POST", "/write", map[string]string{"Sec-Fetch-Site": "", "Authorization": "Bearer " + e.key(u)}); r.status != http.StatusOK {
+			t.Errorf("key POST without Origin or Sec-Fetch-Site: %d %s, want 200", r.status, r.body)
+		}
+	})
+}
