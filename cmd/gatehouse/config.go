@@ -55,7 +55,7 @@ func (c *serveConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.acmeEmail, "acme-email", "", "contact `email` for the ACME account")
 	fs.StringVar(&c.acmeDirectory, "acme-directory", "https://acme-v02.api.letsencrypt.org/directory", "ACME directory `URL`")
 	fs.BoolVar(&c.insecureBehindProxy, "insecure-behind-proxy", false, "serve the API over plain HTTP on --addr, for a trusted TLS-terminating load balancer named by --trusted-proxy")
-	fs.Var(&c.trustedProxies, "trusted-proxy", "`address or CIDR` of a proxy whose X-Forwarded-For/-Proto are believed (repeatable); default none")
+	fs.Var(&c.trustedProxies, "trusted-proxy", "`address or CIDR` of a proxy whose X-Forwarded-For/-Proto are believed, and -Host, which gatehouse proxy passes on to the upstream (repeatable); default none")
 	fs.Var(&c.scopes, "scope", "extra `scope` keys may carry, besides read, write, keys and admin (repeatable)")
 	fs.DurationVar(&c.keyIdleExpiry, "key-idle-expiry", 0, "keys unused for this `duration` expire on their own (0: never)")
 	fs.DurationVar(&c.sessionLifetime, "session-lifetime", 12*time.Hour, "how long a browser session lasts after sign-in, used or not")

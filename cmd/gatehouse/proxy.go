@@ -48,7 +48,7 @@ func (c *proxyConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.upstream, "upstream", "", "`URL` of the upstream API (http:// or https://, no path); routes name it \"default\"")
 	fs.StringVar(&c.routesFile, "routes", "", "route `file` (YAML): which paths are public, authenticated or need scopes; reloaded when it changes and on SIGHUP")
 	fs.Var(&c.identityHeaders, "identity-header", "`field=Header-Name` renames an identity header (fields: user-id, email, role, auth-method, key-id, scopes; repeatable)")
-	fs.StringVar(&c.assertion, "assertion", "off", "sign an identity assertion (JWT) for the upstream: off, EdDSA or ES256; keys at /.well-known/jwks.json")
+	fs.StringVar(&c.assertion, "assertion", "off", "sign an identity assertion (JWT) for the upstream: off, EdDSA or ES256; keys at /.well-known/jwks.json, kept in memory: each replica publishes its own, and a restart makes new ones")
 	fs.StringVar(&c.assertionHeader, "assertion-header", gateway.DefaultAssertionHeader, "request `header` that carries the assertion")
 	fs.DurationVar(&c.assertionLifetime, "assertion-lifetime", 5*time.Minute, "how long an assertion is valid")
 	fs.DurationVar(&c.upstreamTimeout, "upstream-timeout", 30*time.Second, "how long to wait for the upstream's response headers before answering 504")
