@@ -34,10 +34,7 @@ func TestIDTokenVerification(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
 		a, bad := badApp(t, open(t))
 		now := time.Now()
-		cases := []struct {
-			name, reason string
-			mint         func(*badoidc.Token)
-		}{
+		cases := []badToken{
 			{"wrong nonce", "nonce", func(tk *badoidc.Token) { tk.Claims["nonce"] = "not-the-nonce" }},
 			{"no nonce", "nonce", func(tk *badoidc.Token) { delete(tk.Claims, "nonce") }},
 			{"signed by unknown key", "id_token", func(tk *badoidc.Token) { tk.Key, tk.KeyID = badoidc.OtherKey(t), "rotated" }},
@@ -54,38 +51,95 @@ func TestIDTokenVerification(t *testing.T) {
 			{"several audiences without azp", "azp", func(tk *badoidc.Token) { tk.Claims["aud"] = []string{"gatehouse", "other"} }},
 			{"azp of another client", "azp", func(tk *badoidc.Token) { tk.Claims["azp"] = "other" }},
 		}
-		for _, tc := range cases {
-			bad.Mint(tc.mint)
-			b := a.browser()
-			p := a.loginBad(t, b)
-			if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
-				t.Errorf("%s: %d\n%s", tc.name, p.status, p.body)
-			}
-			if status, _ := a.me(t, b); status != http.StatusUnauthorized {
-				t.Errorf("%s: a session was started", tc.name)
-			}
-			if got := a.failures(t); len(got) == 0 || got[len(got)-1] != tc.reason {
-				t.Errorf("%s: audited %q, want %s last", tc.name, got, tc.reason)
-			}
-		}
-		// The same provider, honest, signs in: the failures above were the
-		// tokens', not the setup's.
-		bad.Mint(nil)
-		b := a.browser()
-		if p := a.loginBad(t, b); p.status != http.StatusOK {
-			t.Fatalf("honest token: %d\n%s", p.status, p.body)
-		}
-		if status, v := a.me(t, b); status != http.StatusOK || v.Email != "bad-user@bad.example" {
-			t.Fatalf("honest token: /api/me %d %+v", status, v)
-		}
+		a.refusesTokens(t, bad, cases)
 	})
 }
 
-// TestJWKSRefetchUnknownKidIsRateLimited is named after the go-oidc trap:
-// its RemoteKeySet refetches the JWKS for every unknown kid, so tokens with
-// random kids make the relying party hammer the provider. Here the keys
-// are fetched at most once a minute.
-func TestJWKSRefetchUnknownKidIsRateLimited(t *testing.T) {
+// badToken is an ID token the relying party must refuse: how it is
+// minted wrong, and the audit reason.
+type badToken struct {
+	name, reason string
+	mint         func(*badoidc.Token)
+}
+
+// refusesTokens signs in through bad with each token: each ends on the
+// error page, with no session, audited with the reason. Then an honest
+// token signs in, so that the failures were the tokens', not the setup's.
+func (a *app) refusesTokens(t *testing.T, bad *badoidc.Provider, cases []badToken) {
+	t.Helper()
+	for _, tc := range cases {
+		bad.Mint(tc.mint)
+		b := a.browser()
+		p := a.loginBad(t, b)
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
+			t.Errorf("%s: %d\n%s", tc.name, p.status, p.body)
+		}
+		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+			t.Errorf("%s: a session was started", tc.name)
+		}
+		if got := a.failures(t); len(got) == 0 || got[len(got)-1] != tc.reason {
+			t.Errorf("%s: audited %q, want %s last", tc.name, got, tc.reason)
+		}
+	}
+	bad.Mint(nil)
+	b := a.browser()
+	if p := a.loginBad(t, b); p.status != http.StatusOK {
+		t.Fatalf("honest token: %d\n%s", p.status, p.body)
+	}
+	if status, v := a.me(t, b); status != http.StatusOK || v.Email != "bad-user@bad.example" {
+		t.Fatalf("honest token: /api/me %d %+v", status, v)
+	}
+}
+
+// TestTrapGoOIDCDoesNotCheckNonce is named after the go-oidc trap:
+// IDTokenVerifier.Verify does not check the nonce (its comment leaves it
+// to the caller), so a token minted for another flow would pass it. The
+// relying party checks the nonce itself.
+func TestTrapGoOIDCDoesNotCheckNonce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a, bad := badApp(t, open(t))
+		a.refusesTokens(t, bad, []badToken{
+			{"another flow's nonce", "nonce", func(tk *badoidc.Token) { tk.Claims["nonce"] = "another-flows-nonce" }},
+			{"no nonce", "nonce", func(tk *badoidc.Token) { delete(tk.Claims, "nonce") }},
+			{"empty nonce", "nonce", func(tk *badoidc.Token) { tk.Claims["nonce"] = "" }},
+		})
+	})
+}
+
+// TestTrapGoOIDCDoesNotCheckAZPOrIAT is named after the go-oidc trap:
+// Verify checks neither azp nor iat, so the relying party does.
+func TestTrapGoOIDCDoesNotCheckAZPOrIAT(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a, bad := badApp(t, open(t))
+		a.refusesTokens(t, bad, []badToken{
+			{"azp of another client", "azp", func(tk *badoidc.Token) { tk.Claims["azp"] = "other" }},
+			{"several audiences without azp", "azp", func(tk *badoidc.Token) { tk.Claims["aud"] = []string{"gatehouse", "other"} }},
+			{"no iat", "iat", func(tk *badoidc.Token) { delete(tk.Claims, "iat") }},
+			{"iat in the future", "iat", func(tk *badoidc.Token) { tk.Claims["iat"] = time.Now().Add(time.Hour).Unix() }},
+		})
+	})
+}
+
+// TestTrapGoOIDCSigningAlgsNotPinned is named after the advice to pin
+// SupportedSigningAlgs: whatever the token's header says, only the
+// asymmetric algorithms the provider advertises verify. "none", and HS256
+// keyed with the client secret (which the relying party knows, so anyone
+// holding it could mint tokens), are refused.
+func TestTrapGoOIDCSigningAlgsNotPinned(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		a, bad := badApp(t, open(t))
+		a.refusesTokens(t, bad, []badToken{
+			{"alg none", "id_token", func(tk *badoidc.Token) { tk.Alg = "none" }},
+			{"alg HS256 with the client secret", "id_token", func(tk *badoidc.Token) { tk.Alg = "HS256" }},
+		})
+	})
+}
+
+// TestTrapRemoteKeySetRefetchesOnEveryUnknownKid is named after the
+// go-oidc trap: its RemoteKeySet refetches the JWKS for every unknown kid,
+// so tokens with random kids make the relying party hammer the provider.
+// Here the keys are fetched at most once a minute.
+func TestTrapRemoteKeySetRefetchesOnEveryUnknownKid(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
 		a, bad := badApp(t, open(t))
 		n := 0

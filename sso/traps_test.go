@@ -106,3 +106,33 @@ func (a *app) meWithKey(t testing.TB, key string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestTrapCrossOriginProtectionLetsHeaderlessThroughLogout: Logout's
+// http.CrossOriginProtection alone would let a cookie POST that carries
+// neither Origin nor Sec-Fetch-Site through; such a logout is refused and
+// the session goes on.
+func TestTrapCrossOriginProtectionLetsHeaderlessThroughLogout(t *testing.T) {
+	a := newApp(t, sqliteStore(t), nil, nil)
+	b := a.browser()
+	a.login(t, b, "dev-reader")
+	req, err := http.NewRequest(http.MethodPost, a.srv.URL+"/auth/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range b.Jar.Cookies(mustURL(a.srv.URL)) {
+		req.AddCookie(c)
+	}
+	client := a.srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(resp.Header.Values("Set-Cookie")) != 0 {
+		t.Errorf("headerless logout: %d, Set-Cookie %q; want 403 and none", resp.StatusCode, resp.Header.Values("Set-Cookie"))
+	}
+	if status, _ := a.me(t, b); status != http.StatusOK {
+		t.Errorf("the session after a headerless logout: %d, want 200", status)
+	}
+}
