@@ -236,6 +236,15 @@ func TestWrongAndReplayedState(t *testing.T) {
 		if got := a.failures(t); len(got) != 3 || slices.ContainsFunc(got, func(r string) bool { return r != "state" }) {
 			t.Errorf("audited failures %q, want three state failures", got)
 		}
+		evs, err := a.store.AuditEvents(t.Context(), gatehouse.AuditFilter{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Action == gatehouse.ActionLoginFail && e.Detail != "" {
+				t.Errorf("a state failure, whose provider is unknown, has the detail %q", e.Detail)
+			}
+		}
 	})
 }
 

@@ -166,7 +166,11 @@ func (s *Service) fail(w http.ResponseWriter, r *http.Request, providerName stri
 	reason := reasonOf(err)
 	o := outcomeOf(reason)
 	s.log.WarnContext(r.Context(), "sign-in failed", "provider", providerName, "reason", reason, "err", err)
-	s.audit(r, &gatehouse.AuditEvent{Action: gatehouse.ActionLoginFail, Reason: reason, Detail: "provider " + providerName})
+	e := &gatehouse.AuditEvent{Action: gatehouse.ActionLoginFail, Reason: reason}
+	if providerName != "" { // "": the flow, and so its provider, is not known (a failed state check)
+		e.Detail = "provider " + providerName
+	}
+	s.audit(r, e)
 	data := struct{ Message, RequestID string }{o.message, w.Header().Get("Request-Id")}
 	if err := page(w, o.status, "error", data); err != nil {
 		s.log.ErrorContext(r.Context(), "sso: error page", "err", err)
