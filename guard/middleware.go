@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -27,7 +28,9 @@ const HeaderKeyExpires = "Gatehouse-Key-Expires"
 // credential passes on anonymously: Require and RequireAuth decide what
 // needs one. Otherwise it answers itself:
 //   - 400 for a malformed request: two Authorization headers, a key in the
-//     query string, bad Basic credentials, a key and a session together;
+//     query string, bad Basic credentials, a key and a session together; a
+//     key in the query string or Basic credentials naming another user than
+//     apikey is also a refused key, audited and counted as a failure;
 //   - 401 with ChallengeInvalid for any refused key, with one body whatever
 //     the reason, and with ChallengeAll for an unsupported scheme;
 //   - 429 with Retry-After when the client address failed too often;
@@ -69,8 +72,33 @@ func (g *Guard) Authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// credentialError answers a request whose credential cannot be read.
+// The audit reasons of keys refused before any lookup because of where
+// the request put them.
+const (
+	reasonKeyInQuery = "key_in_query" // apikey.ErrKeyInQuery
+	reasonBasicUser  = "basic_user"   // apikey.ErrBasicUser
+)
+
+// credentialError answers a request whose credential cannot be read. A
+// key presented where it is never accepted is a refusal like any other:
+// audited (with the key's display prefix when it is well-formed) and
+// counted against the client's failures, so that an address over its
+// limit gets 429 and cannot flood the audit queue.
 func (g *Guard) credentialError(w http.ResponseWriter, r *http.Request, err error) {
+	reason := ""
+	switch {
+	case errors.Is(err, apikey.ErrKeyInQuery):
+		reason = reasonKeyInQuery
+	case errors.Is(err, apikey.ErrBasicUser):
+		reason = reasonBasicUser
+	}
+	if reason != "" {
+		rej := rejection{addr: g.clientAddr(r), reason: reason, keyID: apikey.RefusedKeyID(r)}
+		if rerr := g.refuse(r.Context(), g.now(), rej); isLimited(rerr) {
+			g.verifyError(w, r, rerr)
+			return
+		}
+	}
 	if gatehouse.ErrorCode(err) == gatehouse.CodeInvalid {
 		problem.WriteDetails(w, r, badRequest(gatehouse.ErrorMessage(err)))
 		return
@@ -140,4 +168,11 @@ func unauthenticated(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", ChallengeAll)
 	problem.Write(w, r, nil, gatehouse.Errorf(gatehouse.CodeUnauthenticated,
 		"This request needs a credential: an API key in the Authorization header."))
+}
+
+// isLimited reports whether err is the answer to an address over its
+// failure limit.
+func isLimited(err error) bool {
+	_, ok := RetryAfter(err)
+	return ok
 }

@@ -2,12 +2,15 @@ package guard_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/apikey"
 	"github.com/gatehouse-dev/gatehouse/guard"
 )
 
@@ -35,34 +38,92 @@ func TestHeaderFormsAuthenticate(t *testing.T) {
 	}
 }
 
+// TestMoreThanOneCredentialAndMalformedRequestsAre400: each is a 400
+// invalid_request that does not repeat the key. A key where it is never
+// accepted (the query string, Basic with another user) is audited as
+// key.reject with the reason and, when it is well-formed, its display
+// prefix, never the secret; the other malformed requests are not.
 func TestMoreThanOneCredentialAndMalformedRequestsAre400(t *testing.T) {
 	e := newEnv(t, nil)
 	key := e.key(e.user(gatehouse.RoleAuthor), nil, gatehouse.ScopeRead)
+	k, _ := apikey.Parse(key)
 	h := e.handler(gatehouse.ScopeRead)
 	tests := []struct {
 		name   string
 		target string
 		auth   []string
+		reason string // the key.reject reason; "" for none
+		prefix string // its key prefix
 	}{
-		{"two Authorization headers", "/", []string{"Bearer " + key, "Bearer " + key}},
-		{"key in the query string", "/?api_key=" + key, nil},
-		{"key in the query string besides the header", "/?q=" + key, []string{"Bearer " + key}},
-		{"Basic with another user", "/", []string{basic("admin", key)}},
-		{"Basic not base64", "/", []string{"Basic %%%"}},
+		{"two Authorization headers", "/", []string{"Bearer " + key, "Bearer " + key}, "", ""},
+		{"key in the query string", "/?api_key=" + key, nil, "key_in_query", k.DisplayPrefix()},
+		{"key in the query string besides the header", "/?q=" + key, []string{"Bearer " + key}, "key_in_query", k.DisplayPrefix()},
+		{"junk in a key parameter", "/?access_token=not-a-key", nil, "key_in_query", ""},
+		{"Basic with another user", "/", []string{basic("admin", key)}, "basic_user", k.DisplayPrefix()},
+		{"Basic with the key as user", "/", []string{basic(key, "")}, "basic_user", k.DisplayPrefix()},
+		{"Basic with another user and no key", "/", []string{basic("admin", "hunter2")}, "basic_user", ""},
+		{"Basic not base64", "/", []string{"Basic %%%"}, "", ""},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := send(h, "192.0.2.1", tt.target, tt.auth...)
+			addr := fmt.Sprintf("192.0.2.%d", i+1)
+			w := send(h, addr, tt.target, tt.auth...)
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400: %s", w.Code, w.Body)
 			}
 			if d := details(t, w); d.Error != "invalid_request" || strings.Contains(w.Body.String(), key[27:]) {
 				t.Fatalf("body %s", w.Body)
 			}
+			var got []*gatehouse.AuditEvent
+			for _, ev := range e.rejections() {
+				if ev.Addr == addr {
+					got = append(got, ev)
+				}
+			}
+			if tt.reason == "" {
+				if len(got) != 0 {
+					t.Fatalf("%d key.reject events for a request that presented no key where it is refused", len(got))
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d key.reject events from %s, want 1", len(got), addr)
+			}
+			ev := got[0]
+			if ev.Reason != tt.reason || ev.KeyPrefix != tt.prefix || ev.Detail != "count=1" {
+				t.Errorf("event reason %q prefix %q detail %q, want %q %q count=1", ev.Reason, ev.KeyPrefix, ev.Detail, tt.reason, tt.prefix)
+			}
+			if b, _ := json.Marshal(ev); strings.Contains(string(b), key[27:]) || strings.Contains(string(b), "hunter2") {
+				t.Errorf("the audit event holds the secret: %s", b)
+			}
 		})
 	}
-	if n := len(e.rejections()); n != 0 {
-		t.Errorf("%d key.reject events for requests refused before any lookup", n)
+	if strings.Contains(e.logs.String(), key[27:]) {
+		t.Error("the log holds the secret")
+	}
+}
+
+// TestMisplacedKeysCountAsFailures: keys sent in the query string use up
+// the address's failures like any refused key, so that one address cannot
+// flood the audit queue; beyond the limit it gets 429 with Retry-After.
+func TestMisplacedKeysCountAsFailures(t *testing.T) {
+	e := newEnv(t, func(c *guard.Config) { c.FailureBurst, c.FailuresPerMinute = 3, 1 })
+	h := e.handler(gatehouse.ScopeRead)
+	for i := range 3 {
+		if w := send(h, "192.0.2.9", "/?api_key=guess"); w.Code != http.StatusBadRequest {
+			t.Fatalf("request %d: %d, want 400", i+1, w.Code)
+		}
+	}
+	w := send(h, "192.0.2.9", "/?api_key=guess")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d Retry-After %q, want 429", w.Code, w.Header().Get("Retry-After"))
+	}
+	evs := e.rejections()
+	if len(evs) != 1 || evs[0].Reason != "key_in_query" || evs[0].Detail != "count=3" {
+		t.Fatalf("events %+v, want one key_in_query row with count=3", evs)
+	}
+	if w := send(h, "192.0.2.10", "/?api_key=guess"); w.Code != http.StatusBadRequest {
+		t.Errorf("another address: %d, want 400", w.Code)
 	}
 }
 
