@@ -102,6 +102,7 @@ type Store interface {
 	AuditStore
 	ChangeFeed
 	CertCache
+	AssertionKeyStore
 	// Ping checks that the store can be reached.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, open) })
 	t.Run("CertCache", func(t *testing.T) { testCertCache(t, open) })
+	t.Run("AssertionKeys", func(t *testing.T) { testAssertionKeys(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := open(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)
@@ -50,6 +51,7 @@ func RunShared(t *testing.T, open SharedOpener) {
 	t.Run("SharedChanges", func(t *testing.T) { testSharedChanges(t, open) })
 	t.Run("SharedReads", func(t *testing.T) { testSharedReads(t, open) })
 	t.Run("ConcurrentChanges", func(t *testing.T) { testConcurrentChanges(t, open) })
+	t.Run("ConcurrentAssertionKeys", func(t *testing.T) { testConcurrentAssertionKeys(t, open) })
 }
 
 // now is a time in the precision every backend keeps (milliseconds).

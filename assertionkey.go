@@ -1,0 +1,40 @@
+package gatehouse
+
+import (
+	"context"
+	"time"
+)
+
+// AssertionKey is one private key of the gateway's identity assertion key
+// ring (see gateway.Assertions). A key signs during [NotBefore, NotAfter)
+// and is published in the JWKS from the time it is stored until Expires,
+// which is at least NotAfter plus the longest lifetime of an assertion.
+//
+// The store holds the private key itself, as it holds the ACME account key
+// in the certificate cache: anyone who can read the database can sign
+// assertions, so protect it (and its backups) as the keys it holds.
+type AssertionKey struct {
+	KID        string // the RFC 7638 thumbprint of the public key
+	Alg        string // the JWS algorithm: "EdDSA" or "ES256"
+	PrivateKey []byte // PKCS#8, DER
+	NotBefore  time.Time
+	NotAfter   time.Time
+	Expires    time.Time
+	Created    time.Time
+}
+
+// AssertionKeyStore keeps the assertion key ring, so that every gateway
+// replica sharing the store, and every restart, signs with the same keys
+// and publishes the same JWKS.
+type AssertionKeyStore interface {
+	// AddAssertionKey inserts k unless a key of the same Alg, NotBefore and
+	// NotAfter (or KID) is stored; then it changes nothing and returns nil.
+	// Replicas that rotate at once thus each try to insert a key, one
+	// wins, and all of them read the winner with AssertionKeys.
+	AddAssertionKey(ctx context.Context, k *AssertionKey) error
+	// AssertionKeys returns the keys that expire after t, of every
+	// algorithm, ordered by NotBefore then KID.
+	AssertionKeys(ctx context.Context, t time.Time) ([]*AssertionKey, error)
+	// DeleteAssertionKeys removes the keys that expire at or before t.
+	DeleteAssertionKeys(ctx context.Context, t time.Time) error
+}
