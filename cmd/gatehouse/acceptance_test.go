@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"net/http"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse-dev/gatehouse/internal/pgtest"
 )
@@ -46,15 +49,54 @@ func (s *served) waitStatus(t *testing.T, path, authorization string, want int) 
 
 // TestNewcomerTour follows the README: a service account and a key made
 // with the CLI, /api/me with each header form, a revocation with the CLI
-// (another store handle on the same SQLite file, as another process would
+// (another store handle on the same database, as another process would
 // be) that the running server honours within a second; and neither the
-// logs nor the database files ever hold the key.
+// logs nor the database ever hold the key. It runs on a SQLite file and on
+// a fresh PostgreSQL schema.
 func TestNewcomerTour(t *testing.T) {
-	getenv, dir := testEnv(t, nil)
+	t.Run("sqlite", func(t *testing.T) {
+		dir, key := newcomerTour(t, nil)
+		files, _ := filepath.Glob(filepath.Join(dir, "gatehouse.db*"))
+		if len(files) == 0 {
+			t.Fatal("no database file in the data dir")
+		}
+		for _, f := range files {
+			data, _ := os.ReadFile(f)
+			if bytes.Contains(data, []byte(key)) || bytes.Contains(data, []byte(secretPart(key))) {
+				t.Errorf("%s holds the key", f)
+			}
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := pgtest.URL(t)
+		_, key := newcomerTour(t, map[string]string{"GATEHOUSE_DATABASE": dsn})
+		rows := schemaRows(t, dsn)
+		if len(rows) == 0 {
+			t.Fatal("the schema holds no rows: the tour did not use PostgreSQL")
+		}
+		for _, row := range rows {
+			if strings.Contains(row, key) || strings.Contains(row, secretPart(key)) {
+				t.Errorf("a row holds the key: %.40s...", row)
+			}
+		}
+	})
+}
+
+// secretPart is the part of a key after its public id.
+func secretPart(key string) string { return key[len("gatehouse_")+17:] }
+
+// newcomerTour runs the tour with the extra settings, and returns the data
+// dir and the key it made.
+func newcomerTour(t *testing.T, extra map[string]string) (dir, key string) {
+	getenv, dir := testEnv(t, extra)
 	s := startServe(t, getenv, "--log-level", "debug")
-	cli := &opCLI{t: t, dir: dir, vars: map[string]string{"GATEHOUSE_DATA_DIR": dir}}
+	vars := map[string]string{"GATEHOUSE_DATA_DIR": dir}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	cli := &opCLI{t: t, dir: dir, vars: vars}
 	cli.ok("users", "add", "--service", "ci-bot", "--role", "author")
-	key := strings.TrimSpace(cli.ok("keys", "create", "--user", "ci-bot", "--label", "CI deploys", "--scope", "read", "--scope", "write", "--expires", "90d"))
+	key = strings.TrimSpace(cli.ok("keys", "create", "--user", "ci-bot", "--label", "CI deploys", "--scope", "read", "--scope", "write", "--expires", "90d"))
 
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("apikey:"+key))
 	for _, a := range []string{"apikey " + key, "Bearer " + key, basic} {
@@ -75,19 +117,44 @@ func TestNewcomerTour(t *testing.T) {
 	if err := s.stop(t); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(s.stderr.String(), key) || strings.Contains(s.stderr.String(), key[len("gatehouse_")+17:]) {
+	if strings.Contains(s.stderr.String(), key) || strings.Contains(s.stderr.String(), secretPart(key)) {
 		t.Error("the server's log holds the key")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "gatehouse.db*"))
-	for _, f := range files {
-		data, _ := os.ReadFile(f)
-		if bytes.Contains(data, []byte(key)) || bytes.Contains(data, []byte(key[len("gatehouse_")+17:])) {
-			t.Errorf("%s holds the key", f)
-		}
 	}
 	if !strings.Contains(cli.ok("audit", "--user", "ci-bot"), "key.revoke") {
 		t.Error("the audit log lacks the revocation")
 	}
+	return dir, key
+}
+
+// schemaRows returns every row of every table in the schema that dsn's
+// search_path names, as text.
+func schemaRows(t *testing.T, dsn string) []string {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tables := queryStrings(t, conn, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")
+	var out []string
+	for _, tbl := range tables {
+		out = append(out, queryStrings(t, conn, "SELECT t::text FROM "+pgx.Identifier{tbl}.Sanitize()+" t")...)
+	}
+	return out
+}
+
+// queryStrings runs a query of one text column and returns its values.
+func queryStrings(t *testing.T, conn *pgx.Conn, sql string) []string {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return out
 }
 
 // TestTwoServersSharePostgres: a revocation made through one server
