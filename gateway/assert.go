@@ -1,9 +1,11 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,8 +20,16 @@ import (
 const DefaultAssertionHeader = "X-Gatehouse-Assertion"
 
 // AssertionConfig configures Assertions. The zero value signs with
-// Ed25519, five-minute tokens, keys rotated daily.
+// Ed25519, five-minute tokens, keys rotated daily and kept in memory.
 type AssertionConfig struct {
+	// Keys, when not nil, keeps the key ring, so that every instance over
+	// the same store (replicas behind a load balancer, and the process
+	// after a restart) signs with the same keys and publishes the same
+	// JWKS. The store holds the private keys, as it holds the ACME account
+	// key (see gatehouse.AssertionKey). Nil keeps the keys in this
+	// instance's memory: its JWKS is its own, and the next instance makes
+	// new keys.
+	Keys gatehouse.AssertionKeyStore
 	// Header is the request header of the assertion; "" means
 	// DefaultAssertionHeader.
 	Header string
@@ -33,10 +43,18 @@ type AssertionConfig struct {
 	// period before it signs and stays published one period after, so
 	// that verifiers caching the key set for less than a period never
 	// meet an unknown key. 0 means 24 hours; it may not be shorter than
-	// Lifetime.
+	// Lifetime, and is rounded down to a millisecond. Periods start at
+	// multiples of RotateEvery since the Unix epoch, so instances sharing
+	// Keys must use the same RotateEvery and Algorithm to share keys.
 	RotateEvery time.Duration
+	// ReloadEvery is how often Run reads the key ring again; 0 means a
+	// minute. Keys change only once a period, and an instance reads them
+	// when the period changes without waiting for Run.
+	ReloadEvery time.Duration
 	// CacheSize bounds the number of cached assertions; 0 means 10000.
 	CacheSize int
+	// Logger receives failures to read the key ring; nil discards them.
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -46,20 +64,30 @@ type AssertionConfig struct {
 // once per principal, audience and half lifetime, then reused. It is safe
 // for concurrent use.
 //
-// The keys live in memory: each instance has its own, published by its
-// own JWKS, and a restart makes new ones.
+// # Keys
+//
+// Keys sign for one period each (RotateEvery). The ring holds the key of
+// the current period; the next one, published a period before it signs
+// (unless it was made when its period had begun: the first key of a
+// store, or after the store was unreachable for a whole period); and the
+// previous one, published until the assertions it signed have expired.
+// It lives in the store (AssertionConfig.Keys): an instance that finds the
+// key of the current or the next period missing adds one, and since the
+// store keeps one key per period, instances that do so at once all sign
+// with the key that was stored first. Each instance signs from a copy in
+// memory, read again when the period changes and by Run: no request waits
+// for the store, except the first one of a period.
 type Assertions struct {
 	header, alg, issuer string
 	lifetime, rotate    time.Duration
+	reloadEvery         time.Duration
 	now                 func() time.Time
 	max                 int
+	keys                gatehouse.AssertionKeyStore
+	log                 *slog.Logger
 
-	dueNanos atomic.Int64 // when the next rotation is due, read without the lock
-	mu       sync.Mutex   // guards the ring
-	prev     *signingKey  // retired, still published
-	cur      *signingKey  // signs
-	next     *signingKey  // published, signs after the next rotation
-	set      atomic.Pointer[[]byte]
+	ring     atomic.Pointer[ring]
+	reloadMu sync.Mutex // serialises reads of the store
 
 	cacheMu sync.RWMutex
 	cache   map[assertKey]*assertEntry
@@ -92,25 +120,29 @@ type assertEntry struct {
 	reuseUntil time.Time
 }
 
-// NewAssertions generates the first two keys and returns Assertions.
-func NewAssertions(cfg AssertionConfig) (*Assertions, error) {
+// NewAssertions reads the key ring from cfg.Keys (adding the keys it
+// lacks) or, without Keys, generates one in memory, and returns
+// Assertions.
+func NewAssertions(ctx context.Context, cfg AssertionConfig) (*Assertions, error) {
 	a := &Assertions{
 		header: cfg.Header, alg: cfg.Algorithm, issuer: cfg.Issuer, lifetime: cfg.Lifetime,
-		rotate: cfg.RotateEvery, now: cfg.Now, max: cfg.CacheSize, cache: map[assertKey]*assertEntry{},
+		rotate: cfg.RotateEvery.Truncate(time.Millisecond), reloadEvery: cfg.ReloadEvery, now: cfg.Now,
+		max: cfg.CacheSize, keys: cfg.Keys, log: cfg.Logger, cache: map[assertKey]*assertEntry{},
+	}
+	if cfg.RotateEvery != 0 && a.rotate == 0 {
+		return nil, errors.New("gateway: RotateEvery must be at least a millisecond")
 	}
 	a.defaults()
-	if a.lifetime < 0 || a.rotate < a.lifetime || a.max < 0 {
+	if err := checkAlg(a.alg); err != nil {
+		return nil, err
+	}
+	if a.lifetime < 0 || a.rotate < a.lifetime || a.max < 0 || a.reloadEvery < 0 {
 		return nil, errors.New("gateway: assertion lifetime must be positive and no longer than RotateEvery")
 	}
-	var err error
-	if a.cur, err = newSigningKey(a.alg); err != nil {
+	if err := a.load(ctx); err != nil {
 		return nil, err
 	}
-	if a.next, err = newSigningKey(a.alg); err != nil {
-		return nil, err
-	}
-	a.dueNanos.Store(a.now().Add(a.rotate).UnixNano())
-	return a, a.publish()
+	return a, nil
 }
 
 func (a *Assertions) defaults() {
@@ -129,6 +161,15 @@ func (a *Assertions) defaults() {
 	if a.rotate == 0 {
 		a.rotate = 24 * time.Hour
 	}
+	if a.reloadEvery == 0 {
+		a.reloadEvery = time.Minute
+	}
+	if a.keys == nil {
+		a.keys = &memKeys{}
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
 	if a.max == 0 {
 		a.max = 10000
 	}
@@ -141,10 +182,11 @@ func (a *Assertions) defaults() {
 func (a *Assertions) Header() string { return a.header }
 
 // Token returns an assertion of p for audience, from the cache while it has
-// at least half its lifetime left.
-func (a *Assertions) Token(p *gatehouse.Principal, audience string) (string, error) {
+// at least half its lifetime left. ctx bounds the read of the key ring
+// when the signing period has changed.
+func (a *Assertions) Token(ctx context.Context, p *gatehouse.Principal, audience string) (string, error) {
 	now := a.now()
-	a.rotateIfDue(now)
+	r := a.current(ctx, now)
 	k := assertKey{userID: p.UserID, credential: p.KeyID + p.SessionID, audience: audience}
 	a.cacheMu.RLock()
 	e := a.cache[k]
@@ -152,7 +194,7 @@ func (a *Assertions) Token(p *gatehouse.Principal, audience string) (string, err
 	if e != nil && (e.p == p || samePrincipal(e.p, p)) && now.Before(e.reuseUntil) {
 		return e.token, nil
 	}
-	tok, err := a.sign(p, audience, now)
+	tok, err := a.sign(r, p, audience, now)
 	if err != nil {
 		return "", err
 	}
@@ -167,11 +209,12 @@ func samePrincipal(a, b *gatehouse.Principal) bool {
 		a.KeyID == b.KeyID && a.SessionID == b.SessionID && slices.Equal(a.Scopes, b.Scopes)
 }
 
-// sign makes a new assertion of p with the current key.
-func (a *Assertions) sign(p *gatehouse.Principal, audience string, now time.Time) (string, error) {
-	a.mu.Lock()
-	key := a.cur
-	a.mu.Unlock()
+// sign makes a new assertion of p with the key of now's period.
+func (a *Assertions) sign(r *ring, p *gatehouse.Principal, audience string, now time.Time) (string, error) {
+	key := r.signer(a.alg, now)
+	if key == nil {
+		return "", fmt.Errorf("gateway: no %s assertion key signs at %s", a.alg, now.UTC().Format(time.RFC3339))
+	}
 	body, err := json.Marshal(claims{
 		Issuer: a.issuer, Subject: strconv.FormatInt(p.UserID, 10), Audience: audience,
 		IssuedAt: now.Unix(), NotBef: now.Unix(), Expires: now.Add(a.lifetime).Unix(),
@@ -180,7 +223,7 @@ func (a *Assertions) sign(p *gatehouse.Principal, audience string, now time.Time
 	if err != nil {
 		return "", fmt.Errorf("gateway: encode assertion: %w", err)
 	}
-	input := key.header() + "." + b64.EncodeToString(body)
+	input := key.hdr + "." + b64.EncodeToString(body)
 	sig, err := key.sign([]byte(input))
 	if err != nil {
 		return "", err
@@ -203,47 +246,11 @@ func (a *Assertions) store(k assertKey, e *assertEntry, now time.Time) {
 	a.cache[k] = e
 }
 
-// rotateIfDue retires the current key, starts signing with the published
-// next one and publishes a new next one, once per RotateEvery.
-func (a *Assertions) rotateIfDue(now time.Time) {
-	if now.UnixNano() < a.dueNanos.Load() {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	due := time.Unix(0, a.dueNanos.Load())
-	if now.Before(due) {
-		return // another request rotated
-	}
-	next, err := newSigningKey(a.alg)
-	if err != nil {
-		return // keep signing with the current key; the next request tries again
-	}
-	a.prev, a.cur, a.next = a.cur, a.next, next
-	a.dueNanos.Store(now.Add(a.rotate).UnixNano())
-	_ = a.publishLocked() // cannot fail: the keys encode
-}
-
-func (a *Assertions) publish() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.publishLocked()
-}
-
-func (a *Assertions) publishLocked() error {
-	b, err := jwks(a.cur, a.next, a.prev)
-	if err != nil {
-		return err
-	}
-	a.set.Store(&b)
-	return nil
-}
-
-// ServeHTTP serves the JWKS: the key that signs, the next one and the
-// retired one.
+// ServeHTTP serves the JWKS: every stored key that has not expired (the
+// key that signs, the next one and the retired one).
 func (a *Assertions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a.rotateIfDue(a.now())
+	set := a.current(r.Context(), a.now()).jwks
 	w.Header().Set("Content-Type", "application/jwk-set+json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	w.Write(*a.set.Load())
+	w.Write(set)
 }

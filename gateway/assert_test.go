@@ -80,7 +80,7 @@ func verify(t *testing.T, jwks []byte, token string, alg jose.SignatureAlgorithm
 func TestAssertionVerifiedIndependently(t *testing.T) {
 	for _, alg := range []jose.SignatureAlgorithm{jose.EdDSA, jose.ES256} {
 		t.Run(string(alg), func(t *testing.T) {
-			a, err := gateway.NewAssertions(gateway.AssertionConfig{Algorithm: string(alg)})
+			a, err := gateway.NewAssertions(t.Context(), gateway.AssertionConfig{Algorithm: string(alg)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestAssertionVerifiedIndependently(t *testing.T) {
 // a verifier that caches the JWKS never meets an unknown key.
 func TestAssertionKeyRotation(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	a, err := gateway.NewAssertions(gateway.AssertionConfig{Now: clock.Now, RotateEvery: time.Hour, Lifetime: 10 * time.Minute})
+	a, err := gateway.NewAssertions(t.Context(), gateway.AssertionConfig{Now: clock.Now, RotateEvery: time.Hour, Lifetime: 10 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestAssertionKeyRotation(t *testing.T) {
 	jwksBefore := serveJWKS(t, a)
 	var kids []string
 	for range 3 {
-		tok, err := a.Token(p, "https://upstream")
+		tok, err := a.Token(t.Context(), p, "https://upstream")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,24 +149,24 @@ func TestAssertionKeyRotation(t *testing.T) {
 // TestAssertionCache: one signature per principal and half lifetime.
 func TestAssertionCache(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	a, _ := gateway.NewAssertions(gateway.AssertionConfig{Now: clock.Now})
+	a, _ := gateway.NewAssertions(t.Context(), gateway.AssertionConfig{Now: clock.Now})
 	p := &gatehouse.Principal{UserID: 7, Role: gatehouse.RoleReader, Method: gatehouse.MethodAPIKey, KeyID: "k"}
 	same := *p
-	t1, _ := a.Token(p, "aud")
-	t2, _ := a.Token(&same, "aud")
+	t1, _ := a.Token(t.Context(), p, "aud")
+	t2, _ := a.Token(t.Context(), &same, "aud")
 	if t1 != t2 {
 		t.Error("the same principal was signed twice")
 	}
 	other := *p
 	other.Role = gatehouse.RoleAdmin
-	if t3, _ := a.Token(&other, "aud"); t3 == t1 {
+	if t3, _ := a.Token(t.Context(), &other, "aud"); t3 == t1 {
 		t.Error("a principal whose role changed got the old assertion")
 	}
-	if t4, _ := a.Token(p, "other-aud"); t4 == t1 {
+	if t4, _ := a.Token(t.Context(), p, "other-aud"); t4 == t1 {
 		t.Error("another audience got the same assertion")
 	}
 	clock.Add(150 * time.Second)
-	if t5, _ := a.Token(p, "aud"); t5 == t1 {
+	if t5, _ := a.Token(t.Context(), p, "aud"); t5 == t1 {
 		t.Error("an assertion with half its lifetime gone was reused")
 	}
 }
@@ -175,7 +175,7 @@ func TestAssertionConfigRefused(t *testing.T) {
 	for _, c := range []gateway.AssertionConfig{
 		{Algorithm: "HS256"}, {Algorithm: "none"}, {Lifetime: time.Hour, RotateEvery: time.Minute}, {Lifetime: -1},
 	} {
-		if _, err := gateway.NewAssertions(c); err == nil {
+		if _, err := gateway.NewAssertions(t.Context(), c); err == nil {
 			t.Errorf("%+v accepted", c)
 		}
 	}

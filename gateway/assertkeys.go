@@ -6,9 +6,13 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse"
 )
 
 // The signature algorithms of identity assertions (RFC 7518, RFC 8037).
@@ -17,13 +21,17 @@ const (
 	AlgES256 = "ES256" // ECDSA P-256 with SHA-256
 )
 
-// signingKey is one key of the assertion key ring.
+// signingKey is one key of the assertion key ring, parsed from its
+// gatehouse.AssertionKey.
 type signingKey struct {
-	kid string
-	alg string
-	ed  ed25519.PrivateKey
-	ec  *ecdsa.PrivateKey
-	jwk publicJWK
+	kid       string
+	alg       string
+	ed        ed25519.PrivateKey
+	ec        *ecdsa.PrivateKey
+	jwk       publicJWK
+	hdr       string    // the encoded JWS protected header
+	notBefore time.Time // it signs from notBefore
+	notAfter  time.Time // until notAfter
 }
 
 // publicJWK is a public key as the JWKS publishes it (RFC 7517).
@@ -39,33 +47,81 @@ type publicJWK struct {
 
 var b64 = base64.RawURLEncoding
 
-// newSigningKey generates a key for alg, named by its RFC 7638 thumbprint.
-func newSigningKey(alg string) (*signingKey, error) {
+// checkAlg refuses an algorithm other than EdDSA and ES256.
+func checkAlg(alg string) error {
+	if alg != AlgEdDSA && alg != AlgES256 {
+		return fmt.Errorf("gateway: unknown assertion algorithm %q (want %s or %s)", alg, AlgEdDSA, AlgES256)
+	}
+	return nil
+}
+
+// newStoredKey generates a key of alg, named by its RFC 7638 thumbprint,
+// that signs in [nb, na) and stays published until expires.
+func newStoredKey(alg string, nb, na, expires time.Time) (*gatehouse.AssertionKey, error) {
+	var priv any
+	var err error
+	if err := checkAlg(alg); err != nil {
+		return nil, err
+	}
+	if alg == AlgEdDSA {
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
+	} else {
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gateway: generate %s key: %w", alg, err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: encode %s key: %w", alg, err)
+	}
+	sk, err := fromPrivate(alg, priv)
+	if err != nil {
+		return nil, err
+	}
+	return &gatehouse.AssertionKey{KID: sk.kid, Alg: alg, PrivateKey: der, NotBefore: nb, NotAfter: na, Expires: expires}, nil
+}
+
+// parseKey reads a stored key. A key whose type does not match its
+// algorithm, or whose thumbprint is not its kid, is refused.
+func parseKey(k *gatehouse.AssertionKey) (*signingKey, error) {
+	priv, err := x509.ParsePKCS8PrivateKey(k.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: assertion key %s: %w", k.KID, err)
+	}
+	sk, err := fromPrivate(k.Alg, priv)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: assertion key %s: %w", k.KID, err)
+	}
+	if sk.kid != k.KID {
+		return nil, fmt.Errorf("gateway: assertion key %s: its thumbprint is %s", k.KID, sk.kid)
+	}
+	sk.notBefore, sk.notAfter = k.NotBefore, k.NotAfter
+	return sk, nil
+}
+
+// fromPrivate makes the signing key of priv for alg, named by the RFC 7638
+// thumbprint of its public key.
+func fromPrivate(alg string, priv any) (*signingKey, error) {
 	k := &signingKey{alg: alg}
-	switch alg {
-	case AlgEdDSA:
-		pub, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, fmt.Errorf("gateway: generate Ed25519 key: %w", err)
-		}
+	switch priv := priv.(type) {
+	case ed25519.PrivateKey:
 		k.ed = priv
-		k.jwk = publicJWK{Kty: "OKP", Crv: "Ed25519", X: b64.EncodeToString(pub)}
-	case AlgES256:
-		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, fmt.Errorf("gateway: generate P-256 key: %w", err)
-		}
+		k.jwk = publicJWK{Kty: "OKP", Crv: "Ed25519", X: b64.EncodeToString(priv.Public().(ed25519.PublicKey))}
+	case *ecdsa.PrivateKey:
 		pt, err := priv.PublicKey.Bytes() // 0x04 || X || Y
-		if err != nil {
-			return nil, fmt.Errorf("gateway: P-256 public key: %w", err)
+		if err != nil || priv.Curve != elliptic.P256() {
+			return nil, fmt.Errorf("not a P-256 key")
 		}
 		k.ec = priv
 		k.jwk = publicJWK{Kty: "EC", Crv: "P-256", X: b64.EncodeToString(pt[1:33]), Y: b64.EncodeToString(pt[33:65])}
-	default:
-		return nil, fmt.Errorf("gateway: unknown assertion algorithm %q (want %s or %s)", alg, AlgEdDSA, AlgES256)
+	}
+	if (alg == AlgEdDSA) != (k.ed != nil) || (alg == AlgES256) != (k.ec != nil) {
+		return nil, fmt.Errorf("a %T is not a %s key", priv, alg)
 	}
 	k.kid = thumbprint(k.jwk)
 	k.jwk.Kid, k.jwk.Alg, k.jwk.Use = k.kid, alg, "sig"
+	k.hdr = k.header()
 	return k, nil
 }
 
@@ -110,14 +166,12 @@ func (k *signingKey) header() string {
 }
 
 // jwks encodes keys as a JSON Web Key Set.
-func jwks(keys ...*signingKey) ([]byte, error) {
+func jwks(keys []*signingKey) ([]byte, error) {
 	set := struct {
 		Keys []publicJWK `json:"keys"`
 	}{Keys: []publicJWK{}}
 	for _, k := range keys {
-		if k != nil {
-			set.Keys = append(set.Keys, k.jwk)
-		}
+		set.Keys = append(set.Keys, k.jwk)
 	}
 	b, err := json.Marshal(set)
 	if err != nil {

@@ -124,7 +124,7 @@ func BenchmarkHandlerAuthenticated(b *testing.B) {
 }
 
 func BenchmarkHandlerAuthenticatedWithAssertion(b *testing.B) {
-	a, err := gateway.NewAssertions(gateway.AssertionConfig{})
+	a, err := gateway.NewAssertions(b.Context(), gateway.AssertionConfig{})
 	if err != nil {
 		b.Fatal(err)
 	}

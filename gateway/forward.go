@@ -91,7 +91,7 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest, u *Upstream) {
 	}
 	g.headers.setIdentity(out, p)
 	if g.assert != nil {
-		if tok, err := g.assert.Token(p, u.URL.String()); err == nil {
+		if tok, err := g.assert.Token(pr.In.Context(), p, u.URL.String()); err == nil {
 			out[g.headers.assertion] = []string{tok}
 		} else {
 			g.log.Error("identity assertion not signed", "err", err) // the upstream sees no assertion: fails closed

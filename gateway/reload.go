@@ -45,10 +45,15 @@ func (g *Gateway) reloadLocked() error {
 }
 
 // Run reloads the route file whenever its size, modification time or
-// identity changes (checked every ReloadInterval), until ctx ends; it then
-// returns nil. A file that fails to load is not tried again until it
-// changes again.
+// identity changes (checked every ReloadInterval), and runs the
+// Assertions' Run, until ctx ends; it then returns nil. A file that fails
+// to load is not tried again until it changes again.
 func (g *Gateway) Run(ctx context.Context) error {
+	if g.assert != nil {
+		done := make(chan struct{})
+		go func() { g.assert.Run(ctx); close(done) }()
+		defer func() { <-done }()
+	}
 	if g.file == "" {
 		<-ctx.Done()
 		return nil

@@ -48,7 +48,7 @@ func (c *proxyConfig) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.upstream, "upstream", "", "`URL` of the upstream API (http:// or https://, no path); routes name it \"default\"")
 	fs.StringVar(&c.routesFile, "routes", "", "route `file` (YAML): which paths are public, authenticated or need scopes; reloaded when it changes and on SIGHUP")
 	fs.Var(&c.identityHeaders, "identity-header", "`field=Header-Name` renames an identity header (fields: user-id, email, role, auth-method, key-id, scopes; repeatable)")
-	fs.StringVar(&c.assertion, "assertion", "off", "sign an identity assertion (JWT) for the upstream: off, EdDSA or ES256; keys at /.well-known/jwks.json, kept in memory: each replica publishes its own, and a restart makes new ones")
+	fs.StringVar(&c.assertion, "assertion", "off", "sign an identity assertion (JWT) for the upstream: off, EdDSA or ES256; keys at /.well-known/jwks.json, kept in the database: replicas sharing it sign with and publish the same keys, across restarts")
 	fs.StringVar(&c.assertionHeader, "assertion-header", gateway.DefaultAssertionHeader, "request `header` that carries the assertion")
 	fs.DurationVar(&c.assertionLifetime, "assertion-lifetime", 5*time.Minute, "how long an assertion is valid")
 	fs.DurationVar(&c.upstreamTimeout, "upstream-timeout", 30*time.Second, "how long to wait for the upstream's response headers before answering 504")
@@ -137,7 +137,7 @@ func cmdProxy(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := buildProxy(e, c, st, tlsSrc, routes, log)
+	p, err := buildProxy(ctx, e, c, st, tlsSrc, routes, log)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func cmdProxy(ctx context.Context, e env, args []string) error {
 // buildProxy builds the gateway and what it needs over the store: the
 // session manager, the guard (API keys and session cookies), sign-in and
 // the console.
-func buildProxy(e env, c *proxyConfig, st gatehouse.Store, t *tlsSource, routes *gateway.Table, log *slog.Logger) (proxyParts, error) {
+func buildProxy(ctx context.Context, e env, c *proxyConfig, st gatehouse.Store, t *tlsSource, routes *gateway.Table, log *slog.Logger) (proxyParts, error) {
 	p := proxyParts{tls: t}
 	var err error
 	p.sessions, err = session.New(session.Config{
@@ -167,7 +167,7 @@ func buildProxy(e env, c *proxyConfig, st gatehouse.Store, t *tlsSource, routes 
 	if err != nil {
 		return p, err
 	}
-	if p.gateway, err = newGateway(c, st, p.guard, routes, reserved, log); err != nil {
+	if p.gateway, err = newGateway(ctx, c, st, p.guard, routes, reserved, log); err != nil {
 		return p, err
 	}
 	p.handler = withDev(p.gateway, dev)
@@ -218,8 +218,9 @@ func gatewayProviders(signIn *sso.Service) []console.Provider {
 	return ps
 }
 
-// newGateway builds the gateway from the settings.
-func newGateway(c *proxyConfig, st gatehouse.Store, g *guard.Guard, routes *gateway.Table, reserved http.Handler, log *slog.Logger) (*gateway.Gateway, error) {
+// newGateway builds the gateway from the settings. The assertion keys
+// are kept in the store, so that every replica and restart shares them.
+func newGateway(ctx context.Context, c *proxyConfig, st gatehouse.Store, g *guard.Guard, routes *gateway.Table, reserved http.Handler, log *slog.Logger) (*gateway.Gateway, error) {
 	cfg := gateway.Config{
 		Guard: g, RoutesFile: c.routesFile, Routes: routes, ParseOptions: c.routeOptions(), Proxies: c.proxies,
 		Headers: c.headers, Audit: st, Ready: st.Ping, UpstreamTimeout: c.upstreamTimeout,
@@ -227,8 +228,8 @@ func newGateway(c *proxyConfig, st gatehouse.Store, g *guard.Guard, routes *gate
 	}
 	if c.assertion != "off" {
 		var err error
-		if cfg.Assertions, err = gateway.NewAssertions(gateway.AssertionConfig{
-			Header: c.assertionHeader, Algorithm: c.assertion, Lifetime: c.assertionLifetime,
+		if cfg.Assertions, err = gateway.NewAssertions(ctx, gateway.AssertionConfig{
+			Keys: st, Header: c.assertionHeader, Algorithm: c.assertion, Lifetime: c.assertionLifetime, Logger: log,
 		}); err != nil {
 			return nil, err
 		}
