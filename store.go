@@ -9,7 +9,7 @@ import (
 // not exist, CodeConflict when (Issuer, Subject) is taken, CodeUnavailable
 // when the store cannot be reached.
 type UserStore interface {
-	// CreateUser inserts u, setting its ID, Created and Updated.
+	// CreateUser inserts u, setting its ID, Created, Updated and Version.
 	CreateUser(ctx context.Context, u *User) error
 	// User returns the user with the given id.
 	User(ctx context.Context, id int64) (*User, error)
@@ -18,13 +18,16 @@ type UserStore interface {
 	// Users lists users in id order; email, when not empty, filters by
 	// exact (case-insensitive) email.
 	Users(ctx context.Context, email string) ([]*User, error)
-	// UpdateUser saves u's Email, Name, Role and Disabled, sets Updated, and
-	// records a Change for the user.
+	// UpdateUser saves u's Email, Name, Role and Disabled, sets Updated,
+	// increases Version, and records a Change for the user, but only if the
+	// stored user's Version is still u.Version: when the user has changed
+	// since u was read, it changes nothing and returns a CodeConflict
+	// error, and the caller reads the user again and reapplies its change.
 	UpdateUser(ctx context.Context, u *User) error
 	// AcceptInvitation links the invitation id (a user whose issuer is
 	// IssuerInvited) to the identity that signed in, keeping its id, role
-	// and keys. CodeNotFound when id is not an invitation; CodeConflict
-	// when the identity belongs to another user.
+	// and keys, and increases its Version. CodeNotFound when id is not an
+	// invitation; CodeConflict when the identity belongs to another user.
 	AcceptInvitation(ctx context.Context, id int64, issuer, subject string) error
 }
 

@@ -73,6 +73,10 @@ type User struct {
 	Disabled bool // a disabled user's keys and sessions stop working at once
 	Created  time.Time
 	Updated  time.Time
+	// Version is the row's revision: 1 when created, and greater after
+	// every change the store saves. UpdateUser saves a copy only if the
+	// stored Version is still the one the copy was read with.
+	Version int64
 }
 
 // Validate checks the fields a store requires.

@@ -15,5 +15,6 @@ func TestMigrationsNeverEdited(t *testing.T) {
 		"0002_posts.sql":          "40e1fa2473825ed2fa19fa71837e973ea2b82495778212817989da99bde6e3e4",
 		"0003_sessions.sql":       "06e3b2a038e8c38a3302d0a7d277a7122dde743bab6ab8a52071344ccd1d61dd",
 		"0004_assertion_keys.sql": "c91e029b52194963d82ceee7497aa3de19c2d5659ddd256a92370168f2f6b983",
+		"0005_user_version.sql":   "29c27135595afb137e1f3f10c880013f468ba38cb50ec55f7e0156b52186aeba",
 	})
 }

@@ -10,14 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated`
+const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated, version`
 
 // scanUser reads the columns of userColumns.
 func scanUser(row pgx.Row) (*gatehouse.User, error) {
 	var u gatehouse.User
 	var kind, role string
 	var created, updated time.Time
-	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &kind, &u.Email, &u.Name, &role, &u.Disabled, &created, &updated)
+	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &kind, &u.Email, &u.Name, &role, &u.Disabled, &created, &updated, &u.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func scanUser(row pgx.Row) (*gatehouse.User, error) {
 	return &u, nil
 }
 
-// CreateUser inserts u and sets its ID, Created and Updated. A taken
+// CreateUser inserts u and sets its ID, Created, Updated and Version. A taken
 // (Issuer, Subject) is a CodeConflict error.
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	if err := u.Validate(); err != nil {
@@ -43,7 +43,7 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	if err != nil {
 		return fmt.Errorf("postgres: create user %s: %w", u.Subject, classify(err))
 	}
-	u.ID, u.Created, u.Updated = id, now, now
+	u.ID, u.Created, u.Updated, u.Version = id, now, now, 1
 	return nil
 }
 
@@ -90,17 +90,24 @@ func (s *Store) Users(ctx context.Context, email string) ([]*gatehouse.User, err
 	return out, nil
 }
 
-// UpdateUser saves u's Email, Name, Role and Disabled, sets u.Updated and
-// records a change for the user, in one transaction.
+// UpdateUser saves u's Email, Name, Role and Disabled, sets u.Updated,
+// increases u.Version and records a change for the user, in one
+// transaction, if the stored Version is still u.Version; otherwise it
+// changes nothing and returns a CodeConflict error.
 func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("postgres: update user %d: %w", u.ID, err)
 	}
 	now := stamp(s.now())
+	var version int64
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET email = $1, name = $2, role = $3, disabled = $4, updated = $5 WHERE id = $6`,
-			u.Email, u.Name, string(u.Role), u.Disabled, now, u.ID)
-		if err := mustAffect(tag, err, "No such user."); err != nil {
+		err := tx.QueryRow(ctx, `UPDATE users SET email = $1, name = $2, role = $3, disabled = $4, updated = $5, version = version + 1
+			WHERE id = $6 AND version = $7 RETURNING version`,
+			u.Email, u.Name, string(u.Role), u.Disabled, now, u.ID, u.Version).Scan(&version)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return staleOrMissing(ctx, tx, u.ID)
+		}
+		if err != nil {
 			return err
 		}
 		return s.recordChange(ctx, tx, gatehouse.Change{UserID: u.ID})
@@ -108,8 +115,23 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	if err != nil {
 		return fmt.Errorf("postgres: update user %d: %w", u.ID, classify(err))
 	}
-	u.Updated = now
+	u.Updated, u.Version = now, version
 	return nil
+}
+
+// staleOrMissing explains why an update of user id at a version matched no
+// row: CodeNotFound when there is no such user, CodeConflict when it has
+// changed since it was read.
+func staleOrMissing(ctx context.Context, tx pgx.Tx, id int64) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound("No such user.")
+	}
+	if err != nil {
+		return err
+	}
+	return gatehouse.Errorf(gatehouse.CodeConflict, "The user has changed since it was read; read it again.")
 }
 
 // AcceptInvitation links an invitation to the identity that signed in.
@@ -118,7 +140,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, id int64, issuer, subject 
 		return gatehouse.Errorf(gatehouse.CodeInvalid, "an invitation is accepted by a real identity")
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET issuer = $1, subject = $2, updated = $3 WHERE id = $4 AND issuer = $5`,
+		tag, err := tx.Exec(ctx, `UPDATE users SET issuer = $1, subject = $2, updated = $3, version = version + 1 WHERE id = $4 AND issuer = $5`,
 			issuer, subject, stamp(s.now()), id, gatehouse.IssuerInvited)
 		if err := mustAffect(tag, err, "No such invitation."); err != nil {
 			return err

@@ -9,13 +9,13 @@ import (
 	"github.com/gatehouse-dev/gatehouse"
 )
 
-const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated`
+const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated, version`
 
 // scanUser reads the columns of userColumns.
 func scanUser(row scanner) (*gatehouse.User, error) {
 	var u gatehouse.User
 	var created, updated sql.NullInt64
-	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &u.Kind, &u.Email, &u.Name, &u.Role, &u.Disabled, &created, &updated)
+	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &u.Kind, &u.Email, &u.Name, &u.Role, &u.Disabled, &created, &updated, &u.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 	return &u, nil
 }
 
-// CreateUser inserts u and sets its ID, Created and Updated. A taken
+// CreateUser inserts u and sets its ID, Created, Updated and Version. A taken
 // (Issuer, Subject) is a CodeConflict error.
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	if err := u.Validate(); err != nil {
@@ -40,7 +40,7 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: create user %s: %w", u.Subject, classify(err))
 	}
-	u.ID, u.Created, u.Updated = id, now, now
+	u.ID, u.Created, u.Updated, u.Version = id, now, now, 1
 	return nil
 }
 
@@ -95,17 +95,24 @@ func (s *Store) Users(ctx context.Context, email string) ([]*gatehouse.User, err
 	return out, nil
 }
 
-// UpdateUser saves u's Email, Name, Role and Disabled, sets u.Updated and
-// records a change for the user, in one transaction.
+// UpdateUser saves u's Email, Name, Role and Disabled, sets u.Updated,
+// increases u.Version and records a change for the user, in one
+// transaction, if the stored Version is still u.Version; otherwise it
+// changes nothing and returns a CodeConflict error.
 func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	if err := u.Validate(); err != nil {
 		return fmt.Errorf("sqlite: update user %d: %w", u.ID, err)
 	}
 	now := stamp(s.now())
+	var version int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, role = ?, disabled = ?, updated = ? WHERE id = ?`,
-			u.Email, u.Name, u.Role, u.Disabled, now.UnixMilli(), u.ID)
-		if err := mustAffect(res, err, "No such user."); err != nil {
+		err := tx.QueryRowContext(ctx, `UPDATE users SET email = ?, name = ?, role = ?, disabled = ?, updated = ?, version = version + 1
+			WHERE id = ? AND version = ? RETURNING version`,
+			u.Email, u.Name, u.Role, u.Disabled, now.UnixMilli(), u.ID, u.Version).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return staleOrMissing(ctx, tx, u.ID)
+		}
+		if err != nil {
 			return err
 		}
 		return s.recordChange(ctx, tx, gatehouse.Change{UserID: u.ID})
@@ -113,9 +120,24 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: update user %d: %w", u.ID, classify(err))
 	}
-	u.Updated = now
+	u.Updated, u.Version = now, version
 	s.wakeWatchers()
 	return nil
+}
+
+// staleOrMissing explains why an update of user id at a version matched no
+// row: CodeNotFound when there is no such user, CodeConflict when it has
+// changed since it was read.
+func staleOrMissing(ctx context.Context, tx *sql.Tx, id int64) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("No such user.")
+	}
+	if err != nil {
+		return err
+	}
+	return gatehouse.Errorf(gatehouse.CodeConflict, "The user has changed since it was read; read it again.")
 }
 
 // AcceptInvitation links an invitation to the identity that signed in.
@@ -124,7 +146,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, id int64, issuer, subject 
 		return gatehouse.Errorf(gatehouse.CodeInvalid, "an invitation is accepted by a real identity")
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET issuer = ?, subject = ?, updated = ? WHERE id = ? AND issuer = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE users SET issuer = ?, subject = ?, updated = ?, version = version + 1 WHERE id = ? AND issuer = ?`,
 			issuer, subject, stamp(s.now()).UnixMilli(), id, gatehouse.IssuerInvited)
 		if err := mustAffect(res, err, "No such invitation."); err != nil {
 			return err

@@ -24,9 +24,12 @@ func testAcceptInvitation(t *testing.T, s gatehouse.Store) {
 	noErr(t, "AcceptInvitation", s.AcceptInvitation(ctx, inv.ID, "https://id.example", "ada-sub"))
 	got, err := s.UserByIdentity(ctx, "https://id.example", "ada-sub")
 	noErr(t, "UserByIdentity", err)
-	if got.ID != inv.ID || got.Role != gatehouse.RoleEditor || got.Email != "ada@example.com" {
-		t.Errorf("accepted invitation = %+v, want id %d with its role and email", got, inv.ID)
+	if got.ID != inv.ID || got.Role != gatehouse.RoleEditor || got.Email != "ada@example.com" || got.Version <= inv.Version {
+		t.Errorf("accepted invitation = %+v, want id %d with its role and email, and a version above %d", got, inv.ID, inv.Version)
 	}
+	// A copy of the invitation read before it was accepted is stale.
+	inv.Role = gatehouse.RoleReader
+	wantCode(t, "UpdateUser of the invitation read before acceptance", s.UpdateUser(ctx, inv), gatehouse.CodeConflict)
 	_, err = s.UserByIdentity(ctx, gatehouse.IssuerInvited, "ada@example.com")
 	wantCode(t, "the invitation after acceptance", err, gatehouse.CodeNotFound)
 	wantCode(t, "accept twice", s.AcceptInvitation(ctx, inv.ID, "https://id.example", "other"), gatehouse.CodeNotFound)
