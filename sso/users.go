@@ -32,11 +32,38 @@ func (s *Service) user(ctx context.Context, c *ProviderConfig, id *identity) (*g
 	return nil, fmt.Errorf("sso: find user: %w", err)
 }
 
-// refresh updates a returning user from what the provider says now.
+// updateAttempts is how many times a sign-in reads and updates a user
+// that others keep changing before it gives up.
+const updateAttempts = 5
+
+// refresh updates a returning user from what the provider says now. When
+// the user changed after u was read (an operator disabled them, say), the
+// update is refused: refresh reads the user again and starts over, so a
+// concurrent disable wins and the sign-in is refused.
 func (s *Service) refresh(ctx context.Context, c *ProviderConfig, u *gatehouse.User, id *identity) (*gatehouse.User, error) {
-	if u.Disabled {
-		return nil, failure("disabled", gatehouse.Errorf(gatehouse.CodeForbidden, "user %d is disabled", u.ID))
+	for attempt := 1; ; attempt++ {
+		if u.Disabled {
+			return nil, failure("disabled", gatehouse.Errorf(gatehouse.CodeForbidden, "user %d is disabled", u.ID))
+		}
+		changed := fromProvider(c, u, id)
+		if changed.Email == u.Email && changed.Name == u.Name && changed.Role == u.Role {
+			return u, nil
+		}
+		err := s.store.UpdateUser(ctx, changed)
+		if err == nil {
+			return changed, nil
+		}
+		if gatehouse.ErrorCode(err) != gatehouse.CodeConflict || attempt == updateAttempts {
+			return nil, fmt.Errorf("sso: update user %d: %w", u.ID, err)
+		}
+		if u, err = s.store.User(ctx, u.ID); err != nil {
+			return nil, fmt.Errorf("sso: read user again: %w", err)
+		}
 	}
+}
+
+// fromProvider returns a copy of u with what the provider says now.
+func fromProvider(c *ProviderConfig, u *gatehouse.User, id *identity) *gatehouse.User {
 	changed := *u
 	if id.EmailVerified && id.Email != "" {
 		changed.Email = id.Email
@@ -47,13 +74,7 @@ func (s *Service) refresh(ctx context.Context, c *ProviderConfig, u *gatehouse.U
 	if r, ok := c.roleFrom(id.Claims); ok {
 		changed.Role = r
 	}
-	if changed.Email == u.Email && changed.Name == u.Name && changed.Role == u.Role {
-		return u, nil
-	}
-	if err := s.store.UpdateUser(ctx, &changed); err != nil {
-		return nil, fmt.Errorf("sso: update user %d: %w", u.ID, err)
-	}
-	return &changed, nil
+	return &changed
 }
 
 // create makes the user of a first sign-in.
@@ -86,10 +107,15 @@ func (s *Service) accept(ctx context.Context, c *ProviderConfig, inv *gatehouse.
 	if err := s.store.AcceptInvitation(ctx, inv.ID, id.Issuer, id.Subject); err != nil {
 		return nil, fmt.Errorf("sso: accept invitation %d: %w", inv.ID, err)
 	}
-	inv.Issuer, inv.Subject = id.Issuer, id.Subject
 	s.auditCtx(ctx, &gatehouse.AuditEvent{Action: gatehouse.ActionUserUpdate, ActorID: inv.ID, UserID: inv.ID,
 		Detail: fmt.Sprintf("invitation accepted at first sign-in through %s", c.Name)})
-	return s.refresh(ctx, c, inv, id)
+	// Accepting changed the user: read it again, as refresh needs the
+	// current version.
+	u, err := s.store.User(ctx, inv.ID)
+	if err != nil {
+		return nil, fmt.Errorf("sso: read accepted invitation %d: %w", inv.ID, err)
+	}
+	return s.refresh(ctx, c, u, id)
 }
 
 // invitation returns the active invitation for a verified email, or nil.
