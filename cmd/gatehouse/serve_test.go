@@ -67,6 +67,16 @@ func testEnv(t *testing.T, extra map[string]string) (func(string) string, string
 // and waits for its banner: a signal, not a sleep.
 func startServe(t *testing.T, getenv func(string) string, args ...string) *served {
 	t.Helper()
+	return launchServe(t, getenv, true, args)
+}
+
+// launchServe is startServe. With devCA it waits for the whole banner of
+// a server on the development CA (through the curl line) and gives the
+// result a client that trusts the CA; without, for other certificate
+// sources, it waits for the listening and plain-HTTP lines (there is no CA
+// or curl line) and leaves client nil.
+func launchServe(t *testing.T, getenv func(string) string, devCA bool, args []string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &served{stderr: &syncBuffer{}, done: make(chan error, 1), cancel: cancel, dataDir: getenv("GATEHOUSE_DATA_DIR")}
@@ -89,16 +99,18 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) *serve
 		if m := caLine.FindStringSubmatch(line); m != nil {
 			s.caPath = m[1]
 		}
-		if strings.HasPrefix(line, "try: curl") {
+		if devCA && strings.HasPrefix(line, "try: curl") || !devCA && s.httpAddr != "" {
 			break
 		}
 	}
 	go io.Copy(io.Discard, pr)
-	if s.addr == "" || s.caPath == "" {
+	if s.addr == "" || devCA && s.caPath == "" || !devCA && s.httpAddr == "" {
 		cancel()
 		t.Fatalf("server did not start: %v\nstderr: %s", <-s.done, s.stderr.String())
 	}
-	s.client = clientTrusting(t, s.caPath)
+	if devCA {
+		s.client = clientTrusting(t, s.caPath)
+	}
 	t.Cleanup(func() { s.stop(t) })
 	return s
 }

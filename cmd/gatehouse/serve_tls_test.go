@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -30,33 +29,7 @@ import (
 // banner (there is no CA or curl line) and leaves client nil.
 func startServeBare(t *testing.T, getenv func(string) string, args ...string) *served {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	s := &served{stderr: &syncBuffer{}, done: make(chan error, 1), cancel: cancel, dataDir: getenv("GATEHOUSE_DATA_DIR")}
-	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--log-format", "json"}, args...)
-	go func() {
-		err := run(ctx, args, getenv, pw, s.stderr)
-		pw.CloseWithError(io.EOF)
-		s.done <- err
-	}()
-	sc := bufio.NewScanner(pr)
-	for s.httpAddr == "" && sc.Scan() {
-		line := sc.Text()
-		s.banner = append(s.banner, line)
-		if m := listenLine.FindStringSubmatch(line); m != nil {
-			s.addr = m[1]
-		}
-		if m := plainLine.FindStringSubmatch(line); m != nil {
-			s.httpAddr = m[1]
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if s.addr == "" || s.httpAddr == "" {
-		cancel()
-		t.Fatalf("server did not start: %v\nstderr: %s", <-s.done, s.stderr.String())
-	}
-	t.Cleanup(func() { s.stop(t) })
-	return s
+	return launchServe(t, getenv, false, args)
 }
 
 // TestServeACMEServesHTTP01OnPlainListener: serve --acme-domain puts the
