@@ -235,6 +235,11 @@ type Explanation struct {
 	Invalid  error // refused with 400 before any rule is consulted
 	Rule     *Rule // the deciding rule; nil with neither of the above: denied
 	Upstream *Upstream
+	// Conflict, when Rule is nil for a path with a trailing slash, holds
+	// the rule of that path and the rule of the path without the slash:
+	// both match, but neither asks at least what the other asks, so the
+	// request is denied (see matchMux).
+	Conflict []*Rule
 }
 
 // precheck is what the gateway decides before authentication: a request
@@ -303,9 +308,26 @@ func (t *Table) classify(r *http.Request) Explanation {
 	}
 	rule := t.match(r)
 	if rule == nil {
-		return Explanation{}
+		return Explanation{Conflict: t.slashConflict(r)}
 	}
 	return Explanation{Rule: rule, Upstream: t.Upstreams[rule.Upstream]}
+}
+
+// slashConflict returns the two rules that matchMux found incomparable for
+// r, a request it denied: that of r's path, which ends in a slash, and
+// that of the path without the slash. It returns nil when r was denied for
+// another reason.
+func (t *Table) slashConflict(r *http.Request) []*Rule {
+	p := r.URL.EscapedPath()
+	if len(p) < 2 || p[len(p)-1] != '/' {
+		return nil
+	}
+	slashed, _ := t.muxRule(r, r.URL.Path, r.URL.RawPath)
+	bare, redirect := t.muxRule(r, strings.TrimSuffix(r.URL.Path, "/"), strings.TrimSuffix(r.URL.RawPath, "/"))
+	if slashed == nil || bare == nil || redirect {
+		return nil
+	}
+	return []*Rule{slashed, bare}
 }
 
 // Explain parses a request line the way the server does ("GET",
@@ -333,6 +355,11 @@ func (e Explanation) String() string {
 		return "refused with 400 before any rule: " + gatehouse.ErrorMessage(e.Invalid)
 	case e.Reserved:
 		return "served by the gateway itself (reserved path)"
+	case e.Rule == nil && len(e.Conflict) == 2:
+		return fmt.Sprintf("denied (401 without a credential, 403 with one): with its trailing slash the path "+
+			"matches the rule at line %d %q, without it the rule at line %d %q, and neither asks at least what "+
+			"the other asks (different upstreams, or scopes that do not include each other)",
+			e.Conflict[0].Line, e.Conflict[0].Pattern, e.Conflict[1].Line, e.Conflict[1].Pattern)
 	case e.Rule == nil:
 		return "no rule matches: denied (401 without a credential, 403 with one)"
 	case e.Rule.Access == AccessDeny:

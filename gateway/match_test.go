@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"fmt"
 	"net/url"
 	"path"
 	"strconv"
@@ -157,6 +158,32 @@ routes:
 		}
 		if got != tt.want {
 			t.Errorf("%s %s decided by %s, want %s (%s)", tt.method, tt.target, got, tt.want, e)
+		}
+	}
+
+	// A denial by two rules that cannot be compared names both, so that
+	// "gatehouse routes test" says why; other denials name none.
+	conflicts := []struct {
+		target        string
+		slashed, bare int // the rules' lines
+	}{
+		{"/b/", 13, 11},
+		{"/c/", 5, 15},
+	}
+	for _, tt := range conflicts {
+		e, _ := tab.Explain("GET", tt.target, "")
+		if len(e.Conflict) != 2 || e.Conflict[0].Line != tt.slashed || e.Conflict[1].Line != tt.bare {
+			t.Errorf("GET %s: conflict %v, want the rules at lines %d and %d", tt.target, e.Conflict, tt.slashed, tt.bare)
+			continue
+		}
+		want := fmt.Sprintf("matches the rule at line %d", tt.slashed)
+		if s := e.String(); !strings.Contains(s, want) || !strings.Contains(s, fmt.Sprintf("without it the rule at line %d", tt.bare)) {
+			t.Errorf("GET %s explained as %q", tt.target, s)
+		}
+	}
+	for _, target := range []string{"/d/", "/nowhere"} {
+		if e, _ := tab.Explain("GET", target, "nohost.example"); len(e.Conflict) != 0 {
+			t.Errorf("GET %s: conflict %v, want none", target, e.Conflict)
 		}
 	}
 }
