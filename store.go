@@ -10,6 +10,8 @@ import (
 // when the store cannot be reached.
 type UserStore interface {
 	// CreateUser inserts u, setting its ID, Created, Updated and Version.
+	// A non-empty InvitationProvider on a user that is not an invitation
+	// is a CodeInvalid error.
 	CreateUser(ctx context.Context, u *User) error
 	// User returns the user with the given id.
 	User(ctx context.Context, id int64) (*User, error)
@@ -26,8 +28,10 @@ type UserStore interface {
 	UpdateUser(ctx context.Context, u *User) error
 	// AcceptInvitation links the invitation id (a user whose issuer is
 	// IssuerInvited) to the identity that signed in, keeping its id, role
-	// and keys, and increases its Version. CodeNotFound when id is not an
-	// invitation; CodeConflict when the identity belongs to another user.
+	// and keys, clears its InvitationProvider, and increases its Version.
+	// It does not check InvitationProvider: the caller does. CodeNotFound
+	// when id is not an invitation; CodeConflict when the identity belongs
+	// to another user.
 	AcceptInvitation(ctx context.Context, id int64, issuer, subject string) error
 }
 

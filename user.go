@@ -2,6 +2,7 @@ package gatehouse
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -71,8 +72,15 @@ type User struct {
 	Name     string // display name
 	Role     Role
 	Disabled bool // a disabled user's keys and sessions stop working at once
-	Created  time.Time
-	Updated  time.Time
+	// InvitationProvider, on an invitation (Issuer IssuerInvited), is the
+	// name of the one configured sign-in provider that may accept it, as
+	// in the provider's ProviderConfig.Name (see CheckProviderName); empty
+	// means any provider that vouches for the email. It is set when the
+	// invitation is created, kept by UpdateUser, and cleared when the
+	// invitation is accepted.
+	InvitationProvider string
+	Created            time.Time
+	Updated            time.Time
 	// Version is the row's revision: 1 when created, and greater after
 	// every change the store saves. UpdateUser saves a copy only if the
 	// stored Version is still the one the copy was read with.
@@ -89,6 +97,24 @@ func (u *User) Validate() error {
 	}
 	if _, err := ParseRole(string(u.Role)); err != nil {
 		return fmt.Errorf("user %s: %w", u.Subject, err)
+	}
+	if u.InvitationProvider == "" {
+		return nil
+	}
+	if u.Issuer != IssuerInvited {
+		return Errorf(CodeInvalid, "user %s: only an invitation is bound to a provider", u.Subject)
+	}
+	return CheckProviderName(u.InvitationProvider)
+}
+
+var providerName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+// CheckProviderName returns a CodeInvalid error unless name is a valid
+// sign-in provider name: lower-case letters, digits and "-", starting
+// with a letter or digit, at most 32 characters.
+func CheckProviderName(name string) error {
+	if !providerName.MatchString(name) {
+		return Errorf(CodeInvalid, "provider name %q: want lower-case letters, digits and -, at most 32", name)
 	}
 	return nil
 }

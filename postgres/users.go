@@ -10,14 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated, version`
+const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated, version, invitation_provider`
 
 // scanUser reads the columns of userColumns.
 func scanUser(row pgx.Row) (*gatehouse.User, error) {
 	var u gatehouse.User
 	var kind, role string
 	var created, updated time.Time
-	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &kind, &u.Email, &u.Name, &role, &u.Disabled, &created, &updated, &u.Version)
+	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &kind, &u.Email, &u.Name, &role, &u.Disabled, &created, &updated, &u.Version, &u.InvitationProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -34,9 +34,9 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	}
 	now := stamp(s.now())
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO users (issuer, subject, kind, email, name, role, disabled, created, updated)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
-		u.Issuer, u.Subject, string(u.Kind), u.Email, u.Name, string(u.Role), u.Disabled, now).Scan(&id)
+	err := s.pool.QueryRow(ctx, `INSERT INTO users (issuer, subject, kind, email, name, role, disabled, created, updated, invitation_provider)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id`,
+		u.Issuer, u.Subject, string(u.Kind), u.Email, u.Name, string(u.Role), u.Disabled, now, u.InvitationProvider).Scan(&id)
 	if constraint(err) != "" {
 		err = conflict(err, "a user with this identity already exists")
 	}
@@ -140,7 +140,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, id int64, issuer, subject 
 		return gatehouse.Errorf(gatehouse.CodeInvalid, "an invitation is accepted by a real identity")
 	}
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE users SET issuer = $1, subject = $2, updated = $3, version = version + 1 WHERE id = $4 AND issuer = $5`,
+		tag, err := tx.Exec(ctx, `UPDATE users SET issuer = $1, subject = $2, invitation_provider = '', updated = $3, version = version + 1 WHERE id = $4 AND issuer = $5`,
 			issuer, subject, stamp(s.now()), id, gatehouse.IssuerInvited)
 		if err := mustAffect(tag, err, "No such invitation."); err != nil {
 			return err

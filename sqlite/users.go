@@ -9,13 +9,13 @@ import (
 	"github.com/gatehouse-dev/gatehouse"
 )
 
-const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated, version`
+const userColumns = `id, issuer, subject, kind, email, name, role, disabled, created, updated, version, invitation_provider`
 
 // scanUser reads the columns of userColumns.
 func scanUser(row scanner) (*gatehouse.User, error) {
 	var u gatehouse.User
 	var created, updated sql.NullInt64
-	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &u.Kind, &u.Email, &u.Name, &u.Role, &u.Disabled, &created, &updated, &u.Version)
+	err := row.Scan(&u.ID, &u.Issuer, &u.Subject, &u.Kind, &u.Email, &u.Name, &u.Role, &u.Disabled, &created, &updated, &u.Version, &u.InvitationProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -31,9 +31,9 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	}
 	now := stamp(s.now())
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO users (issuer, subject, kind, email, name, role, disabled, created, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		u.Issuer, u.Subject, u.Kind, u.Email, u.Name, u.Role, u.Disabled, now.UnixMilli(), now.UnixMilli()).Scan(&id)
+	err := s.w.QueryRowContext(ctx, `INSERT INTO users (issuer, subject, kind, email, name, role, disabled, created, updated, invitation_provider)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		u.Issuer, u.Subject, u.Kind, u.Email, u.Name, u.Role, u.Disabled, now.UnixMilli(), now.UnixMilli(), u.InvitationProvider).Scan(&id)
 	if unique(err) != "" {
 		err = conflict(err, "a user with this identity already exists")
 	}
@@ -146,7 +146,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, id int64, issuer, subject 
 		return gatehouse.Errorf(gatehouse.CodeInvalid, "an invitation is accepted by a real identity")
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET issuer = ?, subject = ?, updated = ?, version = version + 1 WHERE id = ? AND issuer = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE users SET issuer = ?, subject = ?, invitation_provider = '', updated = ?, version = version + 1 WHERE id = ? AND issuer = ?`,
 			issuer, subject, stamp(s.now()).UnixMilli(), id, gatehouse.IssuerInvited)
 		if err := mustAffect(res, err, "No such invitation."); err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -56,11 +55,9 @@ type ProviderConfig struct {
 	AuthURL, TokenURL, APIURL string
 }
 
-var providerName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-
 // validate checks c and fills in its defaults.
 func (c *ProviderConfig) validate() error {
-	if !providerName.MatchString(c.Name) {
+	if gatehouse.CheckProviderName(c.Name) != nil {
 		return fmt.Errorf("sso: provider name %q: want lower-case letters, digits and -, at most 32", c.Name)
 	}
 	if c.Kind == "" {

@@ -34,3 +34,55 @@ func testAcceptInvitation(t *testing.T, s gatehouse.Store) {
 	wantCode(t, "the invitation after acceptance", err, gatehouse.CodeNotFound)
 	wantCode(t, "accept twice", s.AcceptInvitation(ctx, inv.ID, "https://id.example", "other"), gatehouse.CodeNotFound)
 }
+
+// testInvitationProvider: the provider an invitation is bound to is kept
+// by every read and by UpdateUser, refused on a user that is not an
+// invitation or when it is not a provider name, and cleared when the
+// invitation is accepted.
+func testInvitationProvider(t *testing.T, s gatehouse.Store) {
+	ctx := t.Context()
+	inv := &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: "grace@example.com", Kind: gatehouse.KindPerson,
+		Email: "grace@example.com", Role: gatehouse.RoleAdmin, InvitationProvider: "corp"}
+	noErr(t, "CreateUser", s.CreateUser(ctx, inv))
+	open := &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: "alan@example.com", Kind: gatehouse.KindPerson,
+		Email: "alan@example.com", Role: gatehouse.RoleReader}
+	noErr(t, "CreateUser", s.CreateUser(ctx, open))
+
+	byID, err := s.User(ctx, inv.ID)
+	noErr(t, "User", err)
+	byIdentity, err := s.UserByIdentity(ctx, gatehouse.IssuerInvited, "grace@example.com")
+	noErr(t, "UserByIdentity", err)
+	byEmail, err := s.Users(ctx, "grace@example.com")
+	noErr(t, "Users", err)
+	if len(byEmail) != 1 {
+		t.Fatalf("Users(grace@example.com) = %d users, want 1", len(byEmail))
+	}
+	for what, u := range map[string]*gatehouse.User{"User": byID, "UserByIdentity": byIdentity, "Users": byEmail[0]} {
+		if u.InvitationProvider != "corp" {
+			t.Errorf("%s: InvitationProvider = %q, want corp", what, u.InvitationProvider)
+		}
+	}
+	if got, err := s.User(ctx, open.ID); err != nil || got.InvitationProvider != "" {
+		t.Errorf("unbound invitation: InvitationProvider = %q (err %v), want empty", got.InvitationProvider, err)
+	}
+
+	byID.Role = gatehouse.RoleEditor
+	noErr(t, "UpdateUser", s.UpdateUser(ctx, byID))
+	if got, err := s.User(ctx, inv.ID); err != nil || got.InvitationProvider != "corp" || got.Role != gatehouse.RoleEditor {
+		t.Errorf("after UpdateUser: %+v (err %v), want role editor, still bound to corp", got, err)
+	}
+
+	service := &gatehouse.User{Issuer: gatehouse.IssuerService, Subject: "ci", Kind: gatehouse.KindService,
+		Role: gatehouse.RoleReader, InvitationProvider: "corp"}
+	wantCode(t, "CreateUser of a service account bound to a provider", s.CreateUser(ctx, service), gatehouse.CodeInvalid)
+	bad := &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: "eve@example.com", Kind: gatehouse.KindPerson,
+		Email: "eve@example.com", Role: gatehouse.RoleReader, InvitationProvider: "Corp Login"}
+	wantCode(t, "CreateUser bound to an invalid provider name", s.CreateUser(ctx, bad), gatehouse.CodeInvalid)
+
+	noErr(t, "AcceptInvitation", s.AcceptInvitation(ctx, inv.ID, "https://id.corp.example", "grace-sub"))
+	got, err := s.User(ctx, inv.ID)
+	noErr(t, "User", err)
+	if got.InvitationProvider != "" || got.Issuer != "https://id.corp.example" {
+		t.Errorf("accepted invitation = %+v, want the new identity and no InvitationProvider", got)
+	}
+}

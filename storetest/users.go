@@ -14,6 +14,7 @@ func testUsers(t *testing.T, open Opener) {
 	t.Run("StaleUpdate", func(t *testing.T) { testStaleUpdate(t, open(t)) })
 	t.Run("NotFound", func(t *testing.T) { testUserNotFound(t, open(t)) })
 	t.Run("AcceptInvitation", func(t *testing.T) { testAcceptInvitation(t, open(t)) })
+	t.Run("InvitationProvider", func(t *testing.T) { testInvitationProvider(t, open(t)) })
 }
 
 func testCreateUser(t *testing.T, s gatehouse.Store) {
