@@ -42,14 +42,17 @@ type outcome struct {
 }
 
 var outcomes = map[string]outcome{
-	"state":                {http.StatusBadRequest, "This sign-in has expired, was already used, or was started in another browser. Please start again."},
-	"unknown_provider":     {http.StatusBadRequest, "There is no such sign-in provider."},
-	"provider_error":       {http.StatusBadRequest, "The sign-in provider did not sign you in."},
-	"not_allowed":          {http.StatusForbidden, "This account may not sign in here."},
-	"disabled":             {http.StatusForbidden, "This account is disabled."},
-	"unavailable":          {http.StatusServiceUnavailable, "The sign-in provider or the service cannot be reached right now. Please try again shortly."},
-	"provider_unavailable": {http.StatusServiceUnavailable, "The sign-in provider cannot be reached right now, so you were not signed in. Please try again shortly."},
-	"internal":             {http.StatusInternalServerError, "Something went wrong on our side. Please try again."},
+	"state":            {http.StatusBadRequest, "This sign-in has expired, was already used, or was started in another browser. Please start again."},
+	"unknown_provider": {http.StatusBadRequest, "There is no such sign-in provider."},
+	"provider_error":   {http.StatusBadRequest, "The sign-in provider did not sign you in."},
+	"not_allowed":      {http.StatusForbidden, "This account may not sign in here."},
+	"disabled":         {http.StatusForbidden, "This account is disabled."},
+	// An invitation bound to another provider: say which way in is wrong,
+	// not which one is right.
+	"invitation_other_provider": {http.StatusForbidden, "This account was invited to sign in with another provider. Please sign in with that one."},
+	"unavailable":               {http.StatusServiceUnavailable, "The sign-in provider or the service cannot be reached right now. Please try again shortly."},
+	"provider_unavailable":      {http.StatusServiceUnavailable, "The sign-in provider cannot be reached right now, so you were not signed in. Please try again shortly."},
+	"internal":                  {http.StatusInternalServerError, "Something went wrong on our side. Please try again."},
 }
 
 // outcomeOf returns the status and message for a failure reason; every

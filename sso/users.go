@@ -15,6 +15,11 @@ import (
 // sign in (issuer gatehouse.IssuerInvited, subject the email). The first
 // sign-in with a verified email that matches an invitation accepts it: the
 // invited user becomes that identity, keeping its id, role and API keys.
+// An invitation bound to a provider (User.InvitationProvider) is accepted
+// only through the provider configured under that name; a sign-in through
+// any other provider with the same email is refused (403, audited as
+// invitation_other_provider) rather than given a second user with the
+// invited email.
 func (s *Service) user(ctx context.Context, c *ProviderConfig, id *identity) (*gatehouse.User, error) {
 	if id.Subject == "" {
 		return nil, failure("no_subject", gatehouse.Errorf(gatehouse.CodeInvalid, "the provider named no subject"))
@@ -86,6 +91,10 @@ func (s *Service) create(ctx context.Context, c *ProviderConfig, id *identity) (
 	inv, err := s.invitation(ctx, u.Email)
 	if err != nil {
 		return nil, err
+	}
+	if inv != nil && inv.InvitationProvider != "" && inv.InvitationProvider != c.Name {
+		return nil, failure("invitation_other_provider", gatehouse.Errorf(gatehouse.CodeForbidden,
+			"invitation %d is bound to provider %s, not %s", inv.ID, inv.InvitationProvider, c.Name))
 	}
 	if inv != nil {
 		return s.accept(ctx, c, inv, id)

@@ -93,3 +93,49 @@ func TestUsersKeyedByIssuerAndSubject(t *testing.T) {
 		}
 	})
 }
+
+// TestInvitationBoundToProvider: an invitation bound to the provider
+// named "bad" is not accepted through "dev", though dev vouches for the
+// same verified email: that sign-in is refused (403, audited as
+// invitation_other_provider), creates no user, and leaves the invitation
+// pending. Signing in through "bad" then accepts it with the invited role.
+func TestInvitationBoundToProvider(t *testing.T) {
+	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
+		st := open(t)
+		inv := &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: "author@example.com", Kind: gatehouse.KindPerson,
+			Email: "author@example.com", Role: gatehouse.RoleAdmin, InvitationProvider: "bad"}
+		if err := st.CreateUser(t.Context(), inv); err != nil {
+			t.Fatal(err)
+		}
+		a, bad := badApp(t, st)
+
+		b := a.browser()
+		p := a.pick(t, b, a.startLogin(t, b, "/"), "dev-author")
+		if p.status != http.StatusForbidden || !strings.Contains(p.body, "invited to sign in with another provider") {
+			t.Errorf("sign-in through dev: %d\n%s", p.status, p.body)
+		}
+		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
+			t.Errorf("/api/me after the refused sign-in = %d, want 401", status)
+		}
+		if got := a.failures(t); len(got) != 1 || got[0] != "invitation_other_provider" {
+			t.Errorf("audited failures %q, want [invitation_other_provider]", got)
+		}
+		users, err := st.Users(t.Context(), "author@example.com")
+		if err != nil || len(users) != 1 || users[0].ID != inv.ID || users[0].Issuer != gatehouse.IssuerInvited {
+			t.Fatalf("users with the email after the refused sign-in: %d (%v), want only the pending invitation", len(users), err)
+		}
+
+		bad.Mint(func(tk *badoidc.Token) { tk.Claims["email"] = "author@example.com" })
+		b = a.browser()
+		if p := a.loginBad(t, b); p.status != http.StatusOK {
+			t.Fatalf("sign-in through bad: %d\n%s", p.status, p.body)
+		}
+		if status, v := a.me(t, b); status != http.StatusOK || v.UserID != inv.ID || v.Role != "admin" {
+			t.Fatalf("/api/me = %d %+v, want the invited user %d as admin", status, v, inv.ID)
+		}
+		got, err := st.User(t.Context(), inv.ID)
+		if err != nil || got.Issuer != bad.URL || got.InvitationProvider != "" {
+			t.Errorf("accepted invitation = %+v (%v), want issuer %s and no binding left", got, err, bad.URL)
+		}
+	})
+}
