@@ -37,11 +37,15 @@ type userView struct {
 	Disabled bool               `json:"disabled"`
 	Created  time.Time          `json:"created"`
 	Updated  time.Time          `json:"updated"`
+	// InvitationProvider is the provider name a pending invitation is
+	// bound to; omitted when any provider may accept it.
+	InvitationProvider string `json:"invitation_provider,omitempty"`
 }
 
 func viewUser(u *gatehouse.User) userView {
 	return userView{ID: u.ID, Kind: u.Kind, Issuer: u.Issuer, Subject: u.Subject, Email: u.Email, Name: u.Name,
-		Role: u.Role, Disabled: u.Disabled, Created: u.Created.UTC(), Updated: u.Updated.UTC()}
+		Role: u.Role, Disabled: u.Disabled, Created: u.Created.UTC(), Updated: u.Updated.UTC(),
+		InvitationProvider: u.InvitationProvider}
 }
 
 // describeUser names u for messages: "service account ci (id 3)".
@@ -61,18 +65,19 @@ func describeUser(u *gatehouse.User) string {
 var serviceName = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,63}$`)
 
 type addFlags struct {
-	service, email, name, role string
-	json                       bool
+	service, email, name, role, provider string
+	json                                 bool
 }
 
 func usersAdd(ctx context.Context, e env, args []string) error {
 	var f addFlags
 	c, pos, err := parseOp(opCommand{"users add",
-		"users add (--service NAME | --email ADDRESS [--name NAME]) --role ROLE [--json]",
+		"users add (--service NAME | --email ADDRESS [--name NAME] [--provider NAME]) --role ROLE [--json]",
 		func(fs *flag.FlagSet) {
 			fs.StringVar(&f.service, "service", "", "add a service account with this `name` (lower-case letters, digits, ._-)")
 			fs.StringVar(&f.email, "email", "", "invite a person by email `address`; they are matched when they first sign in")
 			fs.StringVar(&f.name, "name", "", "display `name`")
+			fs.StringVar(&f.provider, "provider", "", "with --email: only the sign-in provider configured under this `name` may accept the invitation (default: any)")
 			fs.StringVar(&f.role, "role", "", "`role`: reader, author, editor or admin (required)")
 			fs.BoolVar(&f.json, "json", false, "print the new user as JSON")
 		}}, e, args)
@@ -86,6 +91,7 @@ func usersAdd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return explain(err)
 	}
+	warnUnknownProvider(e, c, u.InvitationProvider)
 	return explain(addUser(ctx, e, c, u, f.json))
 }
 
@@ -93,6 +99,14 @@ func usersAdd(ctx context.Context, e env, args []string) error {
 func (f *addFlags) user() (*gatehouse.User, error) {
 	if (f.service == "") == (f.email == "") {
 		return nil, usageError{errors.New("give either --service NAME or --email ADDRESS")}
+	}
+	if f.provider != "" && f.email == "" {
+		return nil, usageError{errors.New("--provider binds an invitation: give it with --email ADDRESS")}
+	}
+	if f.provider != "" {
+		if err := gatehouse.CheckProviderName(f.provider); err != nil {
+			return nil, fmt.Errorf("--provider: %w", err)
+		}
 	}
 	if f.role == "" {
 		return nil, usageError{errors.New("--role is required (reader, author, editor or admin)")}
@@ -119,7 +133,27 @@ func (f *addFlags) user() (*gatehouse.User, error) {
 		return nil, fmt.Errorf("%q is not a plain email address such as ada@example.com", f.email)
 	}
 	email := strings.ToLower(a.Address)
-	return &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: email, Kind: gatehouse.KindPerson, Email: email, Name: name, Role: role}, nil
+	return &gatehouse.User{Issuer: gatehouse.IssuerInvited, Subject: email, Kind: gatehouse.KindPerson, Email: email, Name: name, Role: role,
+		InvitationProvider: f.provider}, nil
+}
+
+// warnUnknownProvider says so when the settings this command read name
+// providers and none is called name. It only warns: users add is often
+// run without serve's settings, and an invitation bound to a provider
+// that is not configured (yet) is accepted by no one, which is safe.
+func warnUnknownProvider(e env, c *serveConfig, name string) {
+	if name == "" || (len(c.providers) == 0 && !c.dev) {
+		return
+	}
+	if c.dev && name == "dev" {
+		return
+	}
+	for _, p := range c.providers {
+		if p.cfg.Name == name {
+			return
+		}
+	}
+	fmt.Fprintf(e.stderr, "warning: no provider named %s is configured here; only a provider configured under that name can accept the invitation\n", name)
 }
 
 // addUser stores u after checking that no one already has its name or
@@ -137,6 +171,9 @@ func addUser(ctx context.Context, e env, c *serveConfig, u *gatehouse.User, asJS
 		return err
 	}
 	detail := fmt.Sprintf("added person %q with role %s", u.Subject, u.Role)
+	if u.InvitationProvider != "" {
+		detail += ", to sign in only through provider " + u.InvitationProvider
+	}
 	if u.Kind == gatehouse.KindService {
 		detail = fmt.Sprintf("added service account %q with role %s", u.Subject, u.Role)
 	}
@@ -212,14 +249,14 @@ func usersList(ctx context.Context, e env, args []string) error {
 
 func printUsers(e env, users []*gatehouse.User) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tNAME\tEMAIL\tROLE\tSTATUS\tCREATED")
+	fmt.Fprintln(tw, "ID\tKIND\tNAME\tEMAIL\tROLE\tSTATUS\tPROVIDER\tCREATED")
 	for _, u := range users {
 		status := "enabled"
 		if u.Disabled {
 			status = "disabled"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Kind, orDash(printable(u.Name)), orDash(printable(u.Email)),
-			u.Role, status, when(u.Created))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Kind, orDash(printable(u.Name)), orDash(printable(u.Email)),
+			u.Role, status, signInVia(u), when(u.Created))
 	}
 	return tw.Flush()
 }
@@ -306,6 +343,19 @@ func updateUser(ctx context.Context, e env, c *serveConfig, ref string, change f
 			return err
 		}
 	}
+}
+
+// signInVia is the PROVIDER column of users list: for a pending
+// invitation, the provider that may accept it ("any" when unbound); for
+// everyone else "-", as their identity's issuer already decides.
+func signInVia(u *gatehouse.User) string {
+	switch {
+	case u.Issuer != gatehouse.IssuerInvited:
+		return "-"
+	case u.InvitationProvider == "":
+		return "any"
+	}
+	return u.InvitationProvider
 }
 
 // when formats a time for tables; the zero time is "-".

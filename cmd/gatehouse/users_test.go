@@ -66,6 +66,9 @@ func TestUsersAddRefused(t *testing.T) {
 		{"duplicate service", "already exists", []string{"--service", "taken", "--role", "admin"}},
 		{"duplicate invitation", "already exists", []string{"--email", "TAKEN@example.com", "--role", "admin"}},
 		{"email of a signed-in user", "already has email", []string{"--email", "grace@example.com", "--role", "admin"}},
+		{"provider for a service account", "--provider binds an invitation", []string{"--service", "x", "--provider", "corp", "--role", "reader"}},
+		{"provider name with upper case", "provider name", []string{"--email", "x@example.com", "--provider", "Corp", "--role", "reader"}},
+		{"provider name with a space", "provider name", []string{"--email", "x@example.com", "--provider", "corp sso", "--role", "reader"}},
 		{"unexpected argument", "unexpected argument", []string{"--service", "x", "--role", "reader", "extra"}},
 		{"unknown flag", "unknown flag", []string{"--service", "x", "--role", "reader", "--admin"}},
 	}
@@ -213,4 +216,64 @@ func (c *opCLI) addPerson(issuer, subject, email string) {
 	if err := st.CreateUser(ctx, u); err != nil {
 		c.t.Fatal(err)
 	}
+}
+
+// TestUsersAddProvider: users add --provider binds the invitation to the
+// provider name, which users list (table and JSON) and the audit log show;
+// the name is not checked against providers this command cannot see, but
+// a warning names one that the settings it read do not configure.
+func TestUsersAddProvider(t *testing.T) {
+	c := newOpCLI(t)
+	var grace userView
+	c.jsonOf(&grace, "users", "add", "--email", "grace@example.com", "--role", "admin", "--provider", "corp")
+	if grace.InvitationProvider != "corp" || grace.Issuer != gatehouse.IssuerInvited {
+		t.Errorf("users add --provider corp = %+v, want an invitation bound to corp", grace)
+	}
+	c.ok("users", "add", "--email", "ada@example.com", "--role", "reader")
+	c.ok("users", "add", "--service", "ci-bot", "--role", "reader")
+	st := c.openStore()
+	if u, err := st.UserByIdentity(t.Context(), gatehouse.IssuerInvited, "grace@example.com"); err != nil || u.InvitationProvider != "corp" {
+		t.Errorf("stored invitation %+v (%v), want it bound to corp", u, err)
+	}
+	var users []userView
+	c.jsonOf(&users, "users", "list")
+	if len(users) != 3 || users[0].InvitationProvider != "corp" || users[1].InvitationProvider != "" {
+		t.Errorf("users list --json = %+v, want grace bound to corp and ada unbound", users)
+	}
+	table := c.ok("users", "list")
+	for who, want := range map[string]string{"grace@example.com": " corp ", "ada@example.com": " any ", "ci-bot": " - "} {
+		if line := lineWith(table, who); !strings.Contains(line, want) {
+			t.Errorf("users list: the line of %s is %q, want it to show %q:\n%s", who, line, want, table)
+		}
+	}
+	var audit []auditView
+	c.jsonOf(&audit, "audit")
+	if !strings.Contains(audit[len(audit)-1].Detail, "only through provider corp") {
+		t.Errorf("audit of the bound invitation %+v, want the provider in its detail", audit[len(audit)-1])
+	}
+
+	c.vars["GATEHOUSE_PROVIDER"] = "name=google,issuer=https://accounts.google.com,client-id=ID,client-secret-env=GOOGLE_SECRET"
+	c.vars["GOOGLE_SECRET"] = "s3cret"
+	for _, tt := range []struct{ email, provider, warn string }{
+		{"alan@example.com", "google", ""},
+		{"edsger@example.com", "corp", "no provider named corp is configured here"},
+	} {
+		_, errOut, err := c.run("users", "add", "--email", tt.email, "--role", "reader", "--provider", tt.provider)
+		if err != nil {
+			t.Fatalf("users add --provider %s: %v\n%s", tt.provider, err, errOut)
+		}
+		if got := strings.Contains(errOut, "warning:"); got != (tt.warn != "") || !strings.Contains(errOut, tt.warn) {
+			t.Errorf("users add --provider %s with google configured: stderr %q, want warning %q", tt.provider, errOut, tt.warn)
+		}
+	}
+}
+
+// lineWith returns the first line of s that contains sub.
+func lineWith(s, sub string) string {
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(line, sub) {
+			return line
+		}
+	}
+	return ""
 }
