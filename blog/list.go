@@ -43,12 +43,15 @@ const maxScan = 10 * MaxLimit
 // call: a page may hold fewer than the limit, even none, and still have a
 // Next.
 func (s *Service) List(ctx context.Context, who *gatehouse.Principal, pg Page) (*Listing, error) {
-	f, err := s.filter(ctx, who, pg)
+	f, err := page(pg)
 	if err != nil {
 		return nil, err
 	}
 	if !s.authz.Builtin() {
 		return s.scan(ctx, who, f)
+	}
+	if f, err = s.filter(ctx, who, f); err != nil {
+		return nil, err
 	}
 	posts, err := s.store.Posts(ctx, f)
 	if err != nil {
@@ -110,15 +113,9 @@ func (s *Service) scan(ctx context.Context, who *gatehouse.Principal, f Filter) 
 // nobody, and a draft by the principal. It implements blog.cedar exactly
 // because that policy looks only at the principal's role and whether it
 // wrote the post, and at the post's status; the property tests check it.
-// List uses the result as a query only with that policy.
-func (s *Service) filter(ctx context.Context, who *gatehouse.Principal, pg Page) (Filter, error) {
-	f := Filter{Limit: cmp.Or(pg.Limit, DefaultLimit), Before: pg.Before}
-	if f.Limit < 1 || f.Limit > MaxLimit {
-		return f, gatehouse.Errorf(gatehouse.CodeInvalid, "The limit must be between 1 and %d.", MaxLimit)
-	}
-	if f.Before < 0 {
-		return f, gatehouse.Errorf(gatehouse.CodeInvalid, "The cursor is not valid.")
-	}
+// List uses the result as a query only with that policy. f is the page's
+// filter (see page), which filter completes.
+func (s *Service) filter(ctx context.Context, who *gatehouse.Principal, f Filter) (Filter, error) {
 	var err error
 	if f.All, err = s.can(ctx, who, Post{Status: Draft}); err != nil || f.All {
 		return f, err
@@ -131,6 +128,19 @@ func (s *Service) filter(ctx context.Context, who *gatehouse.Principal, pg Page)
 		f.AuthorID = who.UserID
 	}
 	return f, err
+}
+
+// page returns the Filter of pg's limit and cursor alone, or a CodeInvalid
+// error for a limit or cursor out of range.
+func page(pg Page) (Filter, error) {
+	f := Filter{Limit: cmp.Or(pg.Limit, DefaultLimit), Before: pg.Before}
+	if f.Limit < 1 || f.Limit > MaxLimit {
+		return f, gatehouse.Errorf(gatehouse.CodeInvalid, "The limit must be between 1 and %d.", MaxLimit)
+	}
+	if f.Before < 0 {
+		return f, gatehouse.Errorf(gatehouse.CodeInvalid, "The cursor is not valid.")
+	}
+	return f, nil
 }
 
 func (s *Service) can(ctx context.Context, who *gatehouse.Principal, p Post) (bool, error) {
