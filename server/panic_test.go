@@ -13,12 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/gatehouse-dev/gatehouse/blog"
-	"github.com/gatehouse-dev/gatehouse/guard"
-	"github.com/gatehouse-dev/gatehouse/keyring"
-	"github.com/gatehouse-dev/gatehouse/policy"
 	"github.com/gatehouse-dev/gatehouse/problem"
-	"github.com/gatehouse-dev/gatehouse/server"
 )
 
 // panickyStore is a real store whose Ping panics while panics is set, so
@@ -63,7 +58,7 @@ func TestHandlerPanicIsAProblem500(t *testing.T) {
 	h := newHarness(t) // for its migrated SQLite store
 	st := &panickyStore{testStore: h.store}
 	logs := &lockedLog{}
-	srv := newServerOn(t, st, slog.New(slog.NewJSONHandler(logs, nil)))
+	srv, _, _ := newServerOn(t, st, slog.New(slog.NewJSONHandler(logs, nil)))
 	ts := httptest.NewUnstartedServer(srv)
 	var conns atomic.Int32
 	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -111,30 +106,4 @@ func TestHandlerPanicIsAProblem500(t *testing.T) {
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections, want the first one kept after the panic", n)
 	}
-}
-
-// newServerOn returns a Server on st that logs to log.
-func newServerOn(t *testing.T, st testStore, log *slog.Logger) *server.Server {
-	t.Helper()
-	g, err := guard.New(guard.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := keyring.New(keyring.Config{Store: st, Invalidator: g})
-	if err != nil {
-		t.Fatal(err)
-	}
-	authz, err := policy.New(policy.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	posts, err := blog.NewService(blog.Config{Store: st, Authorizer: authz})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, nil), Logger: log, Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
 }

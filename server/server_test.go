@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -62,15 +63,26 @@ func newHarness(t *testing.T) *harness {
 // newHarnessOn returns a harness on st.
 func newHarnessOn(t *testing.T, st testStore) *harness {
 	t.Helper()
-	ctx := context.Background()
+	srv, g, keys := newServerOn(t, st, nil)
+	gctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { g.Run(gctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	ts := httptest.NewTLSServer(srv)
+	t.Cleanup(ts.Close)
+	c := ts.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &harness{t: t, url: ts.URL, client: c, store: st, keys: keys, guard: g}
+}
+
+// newServerOn returns a Server on st that logs to log (nil: nowhere), with
+// its guard (not yet running) and key service.
+func newServerOn(t *testing.T, st testStore, log *slog.Logger) (*server.Server, *guard.Guard, *keyring.Service) {
+	t.Helper()
 	g, err := guard.New(guard.Config{Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { g.Run(gctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
 	keys, err := keyring.New(keyring.Config{Store: st, Invalidator: g})
 	if err != nil {
 		t.Fatal(err)
@@ -83,15 +95,11 @@ func newHarnessOn(t *testing.T, st testStore) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, nil), Version: "test"})
+	srv, err := server.New(server.Config{Store: st, Guard: g, Keys: keys, Blog: blog.NewAPI(posts, nil), Logger: log, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewTLSServer(srv)
-	t.Cleanup(ts.Close)
-	c := ts.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &harness{t: t, url: ts.URL, client: c, store: st, keys: keys, guard: g}
+	return srv, g, keys
 }
 
 // user creates a service account with role r.
