@@ -23,11 +23,13 @@ func TestTrapJWKSUnreachableFailsLoginKeepsSessions(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
 		bad := badoidc.Start(t, "gatehouse", "bad-secret-long-enough-for-an-hs256-key")
 		var down atomic.Bool
+		var downFetches atomic.Int64
 		a := newApp(t, open(t), []sso.ProviderConfig{{Name: "bad", Issuer: bad.URL, ClientID: "gatehouse",
 			ClientSecret: "bad-secret-long-enough-for-an-hs256-key"}}, func(c *sso.Config) {
 			base := c.HTTPClient.Transport
 			c.HTTPClient = &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
 				if down.Load() && strings.HasSuffix(r.URL.Path, "/keys") {
+					downFetches.Add(1)
 					return nil, errors.New("JWKS unreachable")
 				}
 				return base.RoundTrip(r)
@@ -53,6 +55,9 @@ func TestTrapJWKSUnreachableFailsLoginKeepsSessions(t *testing.T) {
 		// still the provider's failure, not the token's.
 		if p := a.loginBad(t, a.browser()); p.status != http.StatusServiceUnavailable {
 			t.Errorf("second login with the JWKS down: %d, want 503", p.status)
+		}
+		if n := downFetches.Load(); n != 1 {
+			t.Errorf("%d JWKS fetches while it was down, want 1: a failed fetch must not be retried on every sign-in", n)
 		}
 		if status, v := a.me(t, signedIn); status != http.StatusOK || v.Method != "session" {
 			t.Errorf("existing session with the JWKS down: %d %+v", status, v)
