@@ -1,8 +1,10 @@
 package sso
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/problem"
@@ -37,6 +39,10 @@ func (s *Service) Logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, dest, http.StatusSeeOther)
 }
 
+// logoutDiscoveryTimeout bounds how long a logout waits for the provider's
+// discovery document, when this instance has not read it yet.
+const logoutDiscoveryTimeout = 3 * time.Second
+
 // endSessionURL returns the RP-initiated logout URL of the provider the
 // principal's session came from, or "".
 func (s *Service) endSessionURL(r *http.Request, p *gatehouse.Principal) string {
@@ -51,7 +57,11 @@ func (s *Service) endSessionURL(r *http.Request, p *gatehouse.Principal) string 
 			if prov == nil {
 				return ""
 			}
-			end, err := prov.endSessionURL(r.Context(), s.public+"/auth/signed-out")
+			// Discovery may need the network after a restart; a provider
+			// that does not answer must not hold up ending the session.
+			ctx, cancel := context.WithTimeout(r.Context(), logoutDiscoveryTimeout)
+			end, err := prov.endSessionURL(ctx, s.public+"/auth/signed-out")
+			cancel()
 			if err != nil {
 				s.log.WarnContext(r.Context(), "sso: logout: no provider logout, the session ends here only",
 					"provider", sess.Provider, "err", err)
