@@ -165,4 +165,24 @@ func TestListReplacedPolicyScansInBounds(t *testing.T) {
 	if got := listAll(t, svc, reader, 2); !slices.Equal(got, want) {
 		t.Errorf("List = %v, want %v", got, want)
 	}
+	// The page that reaches the oldest post has no cursor: a client is not
+	// sent on to an empty page.
+	pg := blog.Page{Limit: 2, Before: first.Next}
+	for range 10 {
+		l, err := svc.List(t.Context(), reader, pg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(l.Posts, func(p *blog.Post) bool { return p.ID == want[len(want)-1] }) {
+			if l.Next != 0 {
+				t.Errorf("the page with the last post has cursor %d, want none", l.Next)
+			}
+			return
+		}
+		if l.Next == 0 {
+			t.Fatal("the pages ended before the last readable post")
+		}
+		pg.Before = l.Next
+	}
+	t.Fatal("the last readable post is not within 10 pages")
 }

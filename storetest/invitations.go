@@ -62,8 +62,10 @@ func testInvitationProvider(t *testing.T, s gatehouse.Store) {
 			t.Errorf("%s: InvitationProvider = %q, want corp", what, u.InvitationProvider)
 		}
 	}
-	if got, err := s.User(ctx, open.ID); err != nil || got.InvitationProvider != "" {
-		t.Errorf("unbound invitation: InvitationProvider = %q (err %v), want empty", got.InvitationProvider, err)
+	got, err := s.User(ctx, open.ID)
+	noErr(t, "User of the unbound invitation", err)
+	if got.InvitationProvider != "" {
+		t.Errorf("unbound invitation: InvitationProvider = %q, want empty", got.InvitationProvider)
 	}
 
 	byID.Role = gatehouse.RoleEditor
@@ -80,7 +82,7 @@ func testInvitationProvider(t *testing.T, s gatehouse.Store) {
 	wantCode(t, "CreateUser bound to an invalid provider name", s.CreateUser(ctx, bad), gatehouse.CodeInvalid)
 
 	noErr(t, "AcceptInvitation", s.AcceptInvitation(ctx, inv.ID, "https://id.corp.example", "grace-sub"))
-	got, err := s.User(ctx, inv.ID)
+	got, err = s.User(ctx, inv.ID)
 	noErr(t, "User", err)
 	if got.InvitationProvider != "" || got.Issuer != "https://id.corp.example" {
 		t.Errorf("accepted invitation = %+v, want the new identity and no InvitationProvider", got)
