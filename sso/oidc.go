@@ -149,21 +149,18 @@ func (p *oidcProvider) identify(ctx context.Context, code string, f *gatehouse.L
 // algorithms), iss, aud and exp; the nonce, azp and iat are checked here,
 // because go-oidc leaves them to the caller.
 func (p *oidcProvider) verify(ctx context.Context, d *discovered, raw, nonce string) (*identity, error) {
-	// The signature first, with the key set itself: go-oidc flattens its
-	// error into a string, and a provider whose keys cannot be fetched
-	// (unavailable: try again later) must be told apart from a token that
-	// does not verify. Verify then checks the signature again, from the
-	// keys now held, with the claims.
-	if _, err := d.keys.VerifySignature(ctx, raw); err != nil {
-		reason := "id_token"
-		if gatehouse.ErrorCode(err) == gatehouse.CodeUnavailable {
-			reason = "provider_unavailable"
-		}
-		return nil, failure(reason, fmt.Errorf("sso: verify ID token from %s: %w", p.c.Name, err))
-	}
 	idt, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, failure("id_token", fmt.Errorf("sso: verify ID token from %s: %w", p.c.Name, err))
+		// go-oidc flattens the key set's error into a string, so ask the
+		// key set itself why, to tell a provider whose keys cannot be
+		// fetched (unavailable: try again later) from a token that does not
+		// verify. Only failures pay for this second look; the key set's
+		// refetch limit keeps it from fetching again.
+		reason := "id_token"
+		if _, kerr := d.keys.VerifySignature(ctx, raw); gatehouse.ErrorCode(kerr) == gatehouse.CodeUnavailable {
+			reason, err = "provider_unavailable", kerr
+		}
+		return nil, failure(reason, fmt.Errorf("sso: verify ID token from %s: %w", p.c.Name, err))
 	}
 	var c struct {
 		Email    string `json:"email"`
