@@ -116,6 +116,7 @@ type assertKey struct {
 
 type assertEntry struct {
 	p          *gatehouse.Principal // the principal it was signed for
+	key        *signingKey          // the key that signed it
 	token      string
 	reuseUntil time.Time
 }
@@ -182,7 +183,7 @@ func (a *Assertions) defaults() {
 func (a *Assertions) Header() string { return a.header }
 
 // Token returns an assertion of p for audience, from the cache while it has
-// at least half its lifetime left. ctx bounds the read of the key ring
+// at least half its lifetime left and its key still signs. ctx bounds the read of the key ring
 // when the signing period has changed.
 func (a *Assertions) Token(ctx context.Context, p *gatehouse.Principal, audience string) (string, error) {
 	now := a.now()
@@ -191,14 +192,14 @@ func (a *Assertions) Token(ctx context.Context, p *gatehouse.Principal, audience
 	a.cacheMu.RLock()
 	e := a.cache[k]
 	a.cacheMu.RUnlock()
-	if e != nil && (e.p == p || samePrincipal(e.p, p)) && now.Before(e.reuseUntil) {
+	if e != nil && (e.p == p || samePrincipal(e.p, p)) && now.Before(e.reuseUntil) && e.key == r.signer(a.alg, now) {
 		return e.token, nil
 	}
-	tok, err := a.sign(r, p, audience, now)
+	tok, key, err := a.sign(r, p, audience, now)
 	if err != nil {
 		return "", err
 	}
-	a.store(k, &assertEntry{p: p, token: tok, reuseUntil: now.Add(a.lifetime / 2)}, now)
+	a.store(k, &assertEntry{p: p, key: key, token: tok, reuseUntil: now.Add(a.lifetime / 2)}, now)
 	return tok, nil
 }
 
@@ -209,11 +210,12 @@ func samePrincipal(a, b *gatehouse.Principal) bool {
 		a.KeyID == b.KeyID && a.SessionID == b.SessionID && slices.Equal(a.Scopes, b.Scopes)
 }
 
-// sign makes a new assertion of p with the key of now's period.
-func (a *Assertions) sign(r *ring, p *gatehouse.Principal, audience string, now time.Time) (string, error) {
+// sign makes a new assertion of p with the key of now's period, and
+// returns it with that key.
+func (a *Assertions) sign(r *ring, p *gatehouse.Principal, audience string, now time.Time) (string, *signingKey, error) {
 	key := r.signer(a.alg, now)
 	if key == nil {
-		return "", fmt.Errorf("gateway: no %s assertion key signs at %s", a.alg, now.UTC().Format(time.RFC3339))
+		return "", nil, fmt.Errorf("gateway: no %s assertion key signs at %s", a.alg, now.UTC().Format(time.RFC3339))
 	}
 	body, err := json.Marshal(claims{
 		Issuer: a.issuer, Subject: strconv.FormatInt(p.UserID, 10), Audience: audience,
@@ -221,14 +223,14 @@ func (a *Assertions) sign(r *ring, p *gatehouse.Principal, audience string, now 
 		Email: p.Email, Role: string(p.Role), Method: string(p.Method), KeyID: p.KeyID, Scope: p.Scopes.String(),
 	})
 	if err != nil {
-		return "", fmt.Errorf("gateway: encode assertion: %w", err)
+		return "", nil, fmt.Errorf("gateway: encode assertion: %w", err)
 	}
 	input := key.hdr + "." + b64.EncodeToString(body)
 	sig, err := key.sign([]byte(input))
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return input + "." + b64.EncodeToString(sig), nil
+	return input + "." + b64.EncodeToString(sig), key, nil
 }
 
 // store caches e, making room when the cache is full: expired entries
