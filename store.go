@@ -35,6 +35,51 @@ type UserStore interface {
 	AcceptInvitation(ctx context.Context, id int64, issuer, subject string) error
 }
 
+// UserUpdater is the part of a UserStore that UpdateUserWith needs.
+type UserUpdater interface {
+	User(ctx context.Context, id int64) (*User, error)
+	UpdateUser(ctx context.Context, u *User) error
+}
+
+// updateUserAttempts is how many times UpdateUserWith reads and updates a
+// user that others keep changing before it gives up.
+const updateUserAttempts = 5
+
+// UpdateUserWith applies change to a copy of u and saves it, returning the
+// saved user; u itself is left as it is. change reports whether it changed
+// the user; when it did not, nothing is written and the user as last read
+// is returned. An error from change is returned as it is, with nothing
+// written, so change may refuse the user as it finds it (a disabled one,
+// say).
+//
+// When the user changed after it was read, UpdateUser refuses the update:
+// UpdateUserWith reads the user again and applies change afresh to what is
+// stored now, so a concurrent change is neither undone nor undoes this
+// one. After five refused updates it gives up and returns the last
+// CodeConflict error. Errors from st are returned as they are.
+func UpdateUserWith(ctx context.Context, st UserUpdater, u *User, change func(*User) (changed bool, err error)) (*User, error) {
+	for attempt := 1; ; attempt++ {
+		c := *u
+		changed, err := change(&c)
+		if err != nil {
+			return nil, err
+		}
+		if !changed {
+			return u, nil
+		}
+		err = st.UpdateUser(ctx, &c)
+		if err == nil {
+			return &c, nil
+		}
+		if ErrorCode(err) != CodeConflict || attempt == updateUserAttempts {
+			return nil, err
+		}
+		if u, err = st.User(ctx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+}
+
 // KeyStore keeps API keys. Errors carry a Code as for UserStore;
 // CodeConflict when the owner already has a key with the label.
 type KeyStore interface {

@@ -37,34 +37,26 @@ func (s *Service) user(ctx context.Context, c *ProviderConfig, id *identity) (*g
 	return nil, fmt.Errorf("sso: find user: %w", err)
 }
 
-// updateAttempts is how many times a sign-in reads and updates a user
-// that others keep changing before it gives up.
-const updateAttempts = 5
-
 // refresh updates a returning user from what the provider says now. When
 // the user changed after u was read (an operator disabled them, say), the
 // update is refused: refresh reads the user again and starts over, so a
 // concurrent disable wins and the sign-in is refused.
 func (s *Service) refresh(ctx context.Context, c *ProviderConfig, u *gatehouse.User, id *identity) (*gatehouse.User, error) {
-	for attempt := 1; ; attempt++ {
+	saved, err := gatehouse.UpdateUserWith(ctx, s.store, u, func(u *gatehouse.User) (bool, error) {
 		if u.Disabled {
-			return nil, failure("disabled", gatehouse.Errorf(gatehouse.CodeForbidden, "user %d is disabled", u.ID))
+			return false, failure("disabled", gatehouse.Errorf(gatehouse.CodeForbidden, "user %d is disabled", u.ID))
 		}
-		changed := fromProvider(c, u, id)
-		if changed.Email == u.Email && changed.Name == u.Name && changed.Role == u.Role {
-			return u, nil
+		now := fromProvider(c, u, id)
+		if now.Email == u.Email && now.Name == u.Name && now.Role == u.Role {
+			return false, nil
 		}
-		err := s.store.UpdateUser(ctx, changed)
-		if err == nil {
-			return changed, nil
-		}
-		if gatehouse.ErrorCode(err) != gatehouse.CodeConflict || attempt == updateAttempts {
-			return nil, fmt.Errorf("sso: update user %d: %w", u.ID, err)
-		}
-		if u, err = s.store.User(ctx, u.ID); err != nil {
-			return nil, fmt.Errorf("sso: read user again: %w", err)
-		}
+		*u = *now
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sso: update user %d: %w", u.ID, err)
 	}
+	return saved, nil
 }
 
 // fromProvider returns a copy of u with what the provider says now.

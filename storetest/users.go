@@ -12,6 +12,7 @@ func testUsers(t *testing.T, open Opener) {
 	t.Run("ByEmail", func(t *testing.T) { testUsersByEmail(t, open(t)) })
 	t.Run("Update", func(t *testing.T) { testUpdateUser(t, open(t)) })
 	t.Run("StaleUpdate", func(t *testing.T) { testStaleUpdate(t, open(t)) })
+	t.Run("UpdateUserWith", func(t *testing.T) { testUpdateUserWith(t, open) })
 	t.Run("NotFound", func(t *testing.T) { testUserNotFound(t, open(t)) })
 	t.Run("AcceptInvitation", func(t *testing.T) { testAcceptInvitation(t, open(t)) })
 	t.Run("InvitationProvider", func(t *testing.T) { testInvitationProvider(t, open(t)) })

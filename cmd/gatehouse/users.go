@@ -303,15 +303,12 @@ func usersSetDisabled(ctx context.Context, e env, args []string, disable bool) e
 	}))
 }
 
-// updateAttempts is how many times updateUser reads and updates a user
-// that others (sign-ins, other operators) keep changing before it gives up.
-const updateAttempts = 5
-
 // updateUser applies change to the user ref names and saves and audits
 // it; change returns what it did, or "" when there was nothing to do. When
 // the user changed after it was read, the store refuses the update and
 // updateUser reads the user again and reapplies change to what is there
-// now, so a concurrent sign-in never undoes the change, nor it theirs.
+// now (see gatehouse.UpdateUserWith), so a concurrent sign-in never undoes
+// the change, nor it theirs.
 func updateUser(ctx context.Context, e env, c *serveConfig, ref string, change func(*gatehouse.User) string) error {
 	st, err := openStore(ctx, c, true)
 	if err != nil {
@@ -322,27 +319,23 @@ func updateUser(ctx context.Context, e env, c *serveConfig, ref string, change f
 	if err != nil {
 		return err
 	}
-	for attempt := 1; ; attempt++ {
-		detail := change(u)
-		if detail == "" {
-			fmt.Fprintf(e.stdout, "%s: nothing to change\n", describeUser(u))
-			return nil
-		}
-		err = st.UpdateUser(ctx, u)
-		if err == nil {
-			if err := auditUser(ctx, st, gatehouse.ActionUserUpdate, u, detail); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(e.stdout, "%s: %s\n", describeUser(u), detail)
-			return err
-		}
-		if gatehouse.ErrorCode(err) != gatehouse.CodeConflict || attempt == updateAttempts {
-			return err
-		}
-		if u, err = st.User(ctx, u.ID); err != nil {
-			return err
-		}
+	var detail string
+	u, err = gatehouse.UpdateUserWith(ctx, st, u, func(u *gatehouse.User) (bool, error) {
+		detail = change(u)
+		return detail != "", nil
+	})
+	if err != nil {
+		return err
 	}
+	if detail == "" {
+		fmt.Fprintf(e.stdout, "%s: nothing to change\n", describeUser(u))
+		return nil
+	}
+	if err := auditUser(ctx, st, gatehouse.ActionUserUpdate, u, detail); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s: %s\n", describeUser(u), detail)
+	return err
 }
 
 // signInVia is the PROVIDER column of users list: for a pending
