@@ -153,32 +153,42 @@ func (t *Table) match(r *http.Request) *Rule {
 // redirect of "/x" when "/x/" has a rule of its own, which the gateway
 // denies.
 func (t *Table) matchMux(r *http.Request) *Rule {
-	rule, _ := t.muxRule(r, r.URL.Path, r.URL.RawPath)
-	p := r.URL.EscapedPath()
-	if len(p) < 2 || p[len(p)-1] != '/' {
+	rule, bare, both := t.slashRules(r)
+	if !both {
 		return rule
-	}
-	bare, redirect := t.muxRule(r, strings.TrimSuffix(r.URL.Path, "/"), strings.TrimSuffix(r.URL.RawPath, "/"))
-	if redirect {
-		return rule // the bare path has no rule of its own: the mux sends it here
 	}
 	return stricter(rule, bare)
 }
 
+// slashRules returns the rule of r's path and, when that path ends in a
+// slash that the path without it does not merely redirect to (both), the
+// rule of the path without the slash.
+func (t *Table) slashRules(r *http.Request) (rule, bare *Rule, both bool) {
+	rule, _ = t.muxRule(r, r.URL.Path, r.URL.RawPath)
+	p := r.URL.EscapedPath()
+	if len(p) < 2 || p[len(p)-1] != '/' {
+		return rule, nil, false
+	}
+	bare, redirect := t.muxRule(r, strings.TrimSuffix(r.URL.Path, "/"), strings.TrimSuffix(r.URL.RawPath, "/"))
+	if redirect {
+		return rule, nil, false // the bare path has no rule of its own: the mux sends it here
+	}
+	return rule, bare, true
+}
+
 // muxRule asks the mux which rule decides r with the given path. redirect
 // reports that the mux would redirect the path to itself with a slash
-// appended, which has a rule.
+// appended, which has a rule. r's host is canonical (see precheck).
 func (t *Table) muxRule(r *http.Request, path, rawPath string) (rule *Rule, redirect bool) {
-	host := strings.ToLower(r.Host)
 	if t.FoldCase {
 		path, rawPath = strings.ToLower(path), strings.ToLower(rawPath)
 	}
 	mr := r
-	if host != r.Host || path != r.URL.Path || rawPath != r.URL.RawPath {
+	if path != r.URL.Path || rawPath != r.URL.RawPath {
 		c := *r
 		u := *r.URL
 		u.Path, u.RawPath = path, rawPath
-		c.URL, c.Host = &u, host
+		c.URL = &u
 		mr = &c
 	}
 	h, pattern := t.matcher.mux.Handler(mr)
@@ -277,26 +287,14 @@ func canonicalHost(h string) (string, error) {
 	if i := strings.LastIndexByte(h, ':'); i >= 0 && strings.IndexByte(h[i:], ']') < 0 {
 		name, port = h[:i], h[i:]
 	}
-	dot := strings.HasSuffix(name, ".")
-	if !dot && !hasUpper(name) {
-		return h, nil
+	if !strings.HasSuffix(name, ".") {
+		return strings.ToLower(h), nil // h itself, without allocating, when it has no upper case
 	}
-	if dot {
-		name = name[:len(name)-1]
-		if name == "" || strings.HasSuffix(name, ".") {
-			return "", gatehouse.Errorf(gatehouse.CodeInvalid, "The Host header is not a host name.")
-		}
+	name = name[:len(name)-1]
+	if name == "" || strings.HasSuffix(name, ".") {
+		return "", gatehouse.Errorf(gatehouse.CodeInvalid, "The Host header is not a host name.")
 	}
 	return strings.ToLower(name) + port, nil
-}
-
-func hasUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			return true
-		}
-	}
-	return false
 }
 
 // classify is the gateway's decision on r, before authentication: the
@@ -318,16 +316,10 @@ func (t *Table) classify(r *http.Request) Explanation {
 // that of the path without the slash. It returns nil when r was denied for
 // another reason.
 func (t *Table) slashConflict(r *http.Request) []*Rule {
-	p := r.URL.EscapedPath()
-	if len(p) < 2 || p[len(p)-1] != '/' {
-		return nil
+	if slashed, bare, both := t.slashRules(r); both && slashed != nil && bare != nil {
+		return []*Rule{slashed, bare}
 	}
-	slashed, _ := t.muxRule(r, r.URL.Path, r.URL.RawPath)
-	bare, redirect := t.muxRule(r, strings.TrimSuffix(r.URL.Path, "/"), strings.TrimSuffix(r.URL.RawPath, "/"))
-	if slashed == nil || bare == nil || redirect {
-		return nil
-	}
-	return []*Rule{slashed, bare}
+	return nil
 }
 
 // Explain parses a request line the way the server does ("GET",

@@ -127,6 +127,10 @@ routes:
     access: authenticated
   - pattern: "/f/"
     access: authenticated
+  - pattern: "/h/"
+    access: public
+  - pattern: "/h"
+    scopes: [admin]
 `)
 	tests := []struct {
 		method, target string
@@ -143,6 +147,7 @@ routes:
 		{"GET", "/g/", "/"},     // "/g" is "/"'s too
 		{"GET", "/", "/"},       // the root has no slash to drop
 		{"GET", "/b/x/", "/"},   // "/b/x" is "/"'s
+		{"GET", "/h/", "/h"},    // a public "/h/" does not waive "/h"'s scopes
 	}
 	for _, tt := range tests {
 		e, err := tab.Explain(tt.method, tt.target, "")
