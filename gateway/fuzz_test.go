@@ -126,5 +126,6 @@ var forbiddenRequestHeaders = map[string]bool{
 	"x-real-ip": true, "x-client-ip": true, "true-client-ip": true, "client-ip": true,
 	"x-cluster-client-ip": true, "cf-connecting-ip": true, "x-original-forwarded-for": true,
 	"x-host": true, "x-original-host": true, "front-end-https": true, "x-url-scheme": true,
-	"x-original-url": true, "x-rewrite-url": true, "x-http-method-override": true,
+	"x-original-url": true, "x-rewrite-url": true, "x-override-url": true, "x-original-method": true,
+	"x-http-method-override": true, "x-http-method": true, "x-method-override": true,
 }

@@ -196,21 +196,15 @@ func (s *headerSet) forbiddenTrailer(k string) bool {
 }
 
 // cleanTrailers removes from h, a response's header map once ReverseProxy
-// has copied the upstream's trailers into it, every forbidden trailer:
-// those it adds under http.TrailerPrefix (trailers that were not
-// announced, or not all of them) and, should one be there, an announced
-// one. ModifyResponse cannot: the trailers arrive after the body.
+// has copied the upstream's trailers into it, every forbidden trailer it
+// added under http.TrailerPrefix: trailers that were not announced, or not
+// all of them. ModifyResponse cannot, since the trailers arrive after the
+// body; it has already dropped the forbidden announced ones, so that
+// ReverseProxy never announces them.
 func (s *headerSet) cleanTrailers(h http.Header) {
 	for k := range h {
 		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && s.forbiddenTrailer(name) {
 			delete(h, k)
-		}
-	}
-	for _, v := range h["Trailer"] {
-		for name := range strings.SplitSeq(v, ",") {
-			if name = strings.TrimSpace(name); s.forbiddenTrailer(name) {
-				delete(h, http.CanonicalHeaderKey(name))
-			}
 		}
 	}
 }

@@ -104,7 +104,7 @@ func (g *Gateway) end(w *logWriter, r *http.Request) {
 	attrs := []slog.Attr{
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", status),
 		slog.Int64("bytes", w.bytes), slog.Float64("duration_ms", float64(g.now().Sub(w.start).Microseconds())/1000),
-		slog.String("client", g.proxies.ClientAddr(r)), slog.String("request_id", w.Header().Get("Request-Id")),
+		slog.String("client", g.proxies.ClientAddr(r)), slog.String("request_id", w.id[0]),
 	}
 	if w.rule != nil {
 		attrs = append(attrs, slog.Int("rule_line", w.rule.Line), slog.String("upstream", w.rule.Upstream))
