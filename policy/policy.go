@@ -115,9 +115,11 @@ func New(cfg Config) (*Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	builtin, err := sameAsDefault(v, ps)
-	if err != nil {
-		return nil, err
+	builtin := cfg.Source == nil
+	if !builtin {
+		if builtin, err = sameAsDefault(v, ps); err != nil {
+			return nil, err
+		}
 	}
 	log := cfg.Logger
 	if log == nil {
