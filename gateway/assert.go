@@ -76,7 +76,9 @@ type AssertionConfig struct {
 // store keeps one key per period, instances that do so at once all sign
 // with the key that was stored first. Each instance signs from a copy in
 // memory, read again when the period changes and by Run: no request waits
-// for the store, except the first one of a period.
+// for the store, except the one that reads it when a period begins and,
+// should the ring in memory hold no key for the new period, the ones
+// that wait for that read.
 type Assertions struct {
 	header, alg, issuer string
 	lifetime, rotate    time.Duration
@@ -183,18 +185,21 @@ func (a *Assertions) defaults() {
 func (a *Assertions) Header() string { return a.header }
 
 // Token returns an assertion of p for audience, from the cache while it has
-// at least half its lifetime left and its key still signs. ctx bounds the read of the key ring
-// when the signing period has changed.
+// at least half its lifetime left and its key still signs. A cached
+// assertion never waits for the store. When the signing period has
+// changed, one request reads the key ring again; the others wait for
+// that read only if the ring in memory has no key for now. ctx does not
+// end the read, which other requests share.
 func (a *Assertions) Token(ctx context.Context, p *gatehouse.Principal, audience string) (string, error) {
 	now := a.now()
-	r := a.current(ctx, now)
 	k := assertKey{userID: p.UserID, credential: p.KeyID + p.SessionID, audience: audience}
 	a.cacheMu.RLock()
 	e := a.cache[k]
 	a.cacheMu.RUnlock()
-	if e != nil && (e.p == p || samePrincipal(e.p, p)) && now.Before(e.reuseUntil) && e.key == r.signer(a.alg, now) {
+	if e != nil && (e.p == p || samePrincipal(e.p, p)) && now.Before(e.reuseUntil) && e.key == a.ring.Load().signer(a.alg, now) {
 		return e.token, nil
 	}
+	r := a.current(ctx, now)
 	tok, key, err := a.sign(r, p, audience, now)
 	if err != nil {
 		return "", err

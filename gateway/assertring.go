@@ -12,6 +12,9 @@ import (
 // has before a request tries the store again.
 const retryDelay = 5 * time.Second
 
+// reloadTimeout bounds a read of the key ring started by a request.
+const reloadTimeout = 10 * time.Second
+
 // ring is the key ring as one instance last read it from the store,
 // replaced whole.
 type ring struct {
@@ -52,32 +55,50 @@ func (r *ring) signer(alg string, now time.Time) *signingKey {
 }
 
 // current returns the ring for now: the one in memory, read again from
-// the store once the signing period has changed.
+// the store once the signing period has changed. Only a request that
+// finds no key to sign at now waits for another one's read; while the
+// ring has one (the next key, published a period before it signs), a
+// read already under way is not waited for. The read does not end with
+// ctx: it is shared, and bounded by reloadTimeout.
 func (a *Assertions) current(ctx context.Context, now time.Time) *ring {
 	r := a.ring.Load()
 	if r.period == a.period(now) || now.Before(r.retry) {
 		return r
 	}
-	return a.reload(ctx, now, false)
+	if r.signer(a.alg, now) != nil {
+		if !a.reloadMu.TryLock() {
+			return r
+		}
+	} else {
+		a.reloadMu.Lock()
+	}
+	defer a.reloadMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reloadTimeout)
+	defer cancel()
+	return a.reloadLocked(ctx, now, false)
 }
 
-// reload reads the ring from the store, adding the keys of now's period
-// and the next one when they are missing. Unless force is set, it does
-// nothing when another call has already read the ring for now's period.
-// A failed read is logged; the keys in memory stay in use.
+// reload reads the ring from the store, as reloadLocked, once it holds
+// reloadMu.
 func (a *Assertions) reload(ctx context.Context, now time.Time, force bool) *ring {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	return a.reloadLocked(ctx, now, force)
+}
+
+// reloadLocked reads the ring from the store, adding the keys of now's
+// period and the next one when they are missing. Unless force is set, it
+// does nothing when another call has already read the ring for now's
+// period. A failed read is logged; the keys in memory stay in use, and
+// no request reads again for retryDelay. The caller holds reloadMu.
+func (a *Assertions) reloadLocked(ctx context.Context, now time.Time, force bool) *ring {
 	old := a.ring.Load()
-	if !force && old != nil && (old.period == a.period(now) || now.Before(old.retry)) {
+	if !force && (old.period == a.period(now) || now.Before(old.retry)) {
 		return old
 	}
 	r, err := a.read(ctx, now, old)
 	if err != nil {
 		a.log.Error("assertion keys not read: signing with the keys in memory", "err", err)
-		if old == nil {
-			return nil
-		}
 		kept := *old
 		kept.retry = now.Add(retryDelay)
 		r = &kept
