@@ -72,12 +72,12 @@ type addFlags struct {
 func usersAdd(ctx context.Context, e env, args []string) error {
 	var f addFlags
 	c, pos, err := parseOp(opCommand{"users add",
-		"users add (--service NAME | --email ADDRESS [--name NAME] [--provider NAME]) --role ROLE [--json]",
+		"users add (--service NAME | --email ADDRESS [--name NAME] [--invite-provider NAME]) --role ROLE [--json]",
 		func(fs *flag.FlagSet) {
 			fs.StringVar(&f.service, "service", "", "add a service account with this `name` (lower-case letters, digits, ._-)")
 			fs.StringVar(&f.email, "email", "", "invite a person by email `address`; they are matched when they first sign in")
 			fs.StringVar(&f.name, "name", "", "display `name`")
-			fs.StringVar(&f.provider, "provider", "", "with --email: only the sign-in provider configured under this `name` may accept the invitation (default: any)")
+			fs.StringVar(&f.provider, "invite-provider", "", "with --email: only the sign-in provider configured under this `name` may accept the invitation (default: any)")
 			fs.StringVar(&f.role, "role", "", "`role`: reader, author, editor or admin (required)")
 			fs.BoolVar(&f.json, "json", false, "print the new user as JSON")
 		}}, e, args)
@@ -101,11 +101,11 @@ func (f *addFlags) user() (*gatehouse.User, error) {
 		return nil, usageError{errors.New("give either --service NAME or --email ADDRESS")}
 	}
 	if f.provider != "" && f.email == "" {
-		return nil, usageError{errors.New("--provider binds an invitation: give it with --email ADDRESS")}
+		return nil, usageError{errors.New("--invite-provider binds an invitation: give it with --email ADDRESS")}
 	}
 	if f.provider != "" {
 		if err := gatehouse.CheckProviderName(f.provider); err != nil {
-			return nil, fmt.Errorf("--provider: %w", err)
+			return nil, fmt.Errorf("--invite-provider: %w", err)
 		}
 	}
 	if f.role == "" {

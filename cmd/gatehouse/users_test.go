@@ -66,9 +66,9 @@ func TestUsersAddRefused(t *testing.T) {
 		{"duplicate service", "already exists", []string{"--service", "taken", "--role", "admin"}},
 		{"duplicate invitation", "already exists", []string{"--email", "TAKEN@example.com", "--role", "admin"}},
 		{"email of a signed-in user", "already has email", []string{"--email", "grace@example.com", "--role", "admin"}},
-		{"provider for a service account", "--provider binds an invitation", []string{"--service", "x", "--provider", "corp", "--role", "reader"}},
-		{"provider name with upper case", "provider name", []string{"--email", "x@example.com", "--provider", "Corp", "--role", "reader"}},
-		{"provider name with a space", "provider name", []string{"--email", "x@example.com", "--provider", "corp sso", "--role", "reader"}},
+		{"provider for a service account", "--invite-provider binds an invitation", []string{"--service", "x", "--invite-provider", "corp", "--role", "reader"}},
+		{"provider name with upper case", "provider name", []string{"--email", "x@example.com", "--invite-provider", "Corp", "--role", "reader"}},
+		{"provider name with a space", "provider name", []string{"--email", "x@example.com", "--invite-provider", "corp sso", "--role", "reader"}},
 		{"unexpected argument", "unexpected argument", []string{"--service", "x", "--role", "reader", "extra"}},
 		{"unknown flag", "unknown flag", []string{"--service", "x", "--role", "reader", "--admin"}},
 	}
@@ -218,16 +218,16 @@ func (c *opCLI) addPerson(issuer, subject, email string) {
 	}
 }
 
-// TestUsersAddProvider: users add --provider binds the invitation to the
+// TestUsersAddProvider: users add --invite-provider binds the invitation to the
 // provider name, which users list (table and JSON) and the audit log show;
 // the name is not checked against providers this command cannot see, but
 // a warning names one that the settings it read do not configure.
 func TestUsersAddProvider(t *testing.T) {
 	c := newOpCLI(t)
 	var grace userView
-	c.jsonOf(&grace, "users", "add", "--email", "grace@example.com", "--role", "admin", "--provider", "corp")
+	c.jsonOf(&grace, "users", "add", "--email", "grace@example.com", "--role", "admin", "--invite-provider", "corp")
 	if grace.InvitationProvider != "corp" || grace.Issuer != gatehouse.IssuerInvited {
-		t.Errorf("users add --provider corp = %+v, want an invitation bound to corp", grace)
+		t.Errorf("users add --invite-provider corp = %+v, want an invitation bound to corp", grace)
 	}
 	c.ok("users", "add", "--email", "ada@example.com", "--role", "reader")
 	c.ok("users", "add", "--service", "ci-bot", "--role", "reader")
@@ -258,13 +258,48 @@ func TestUsersAddProvider(t *testing.T) {
 		{"alan@example.com", "google", ""},
 		{"edsger@example.com", "corp", "no provider named corp is configured here"},
 	} {
-		_, errOut, err := c.run("users", "add", "--email", tt.email, "--role", "reader", "--provider", tt.provider)
+		_, errOut, err := c.run("users", "add", "--email", tt.email, "--role", "reader", "--invite-provider", tt.provider)
 		if err != nil {
-			t.Fatalf("users add --provider %s: %v\n%s", tt.provider, err, errOut)
+			t.Fatalf("users add --invite-provider %s: %v\n%s", tt.provider, err, errOut)
 		}
 		if got := strings.Contains(errOut, "warning:"); got != (tt.warn != "") || !strings.Contains(errOut, tt.warn) {
-			t.Errorf("users add --provider %s with google configured: stderr %q, want warning %q", tt.provider, errOut, tt.warn)
+			t.Errorf("users add --invite-provider %s with google configured: stderr %q, want warning %q", tt.provider, errOut, tt.warn)
 		}
+	}
+}
+
+// TestUsersAddProviderSetting: on users add, --provider is serve's setting,
+// as on every command that reads the settings, not the invitation's
+// provider: a bare name is refused as a malformed setting and adds no one,
+// and a provider configured with it is what --invite-provider is checked
+// against.
+func TestUsersAddProviderSetting(t *testing.T) {
+	c := newOpCLI(t)
+	c.ok("users", "add", "--service", "ci-bot", "--role", "reader")
+	c.fails("invalid setting provider", "users", "add", "--email", "grace@example.com", "--role", "reader", "--provider", "corp")
+	var users []userView
+	c.jsonOf(&users, "users", "list")
+	if len(users) != 1 {
+		t.Fatalf("users list after the refused users add = %+v, want only ci-bot", users)
+	}
+
+	c.vars["CORP_SECRET"] = "s3cret"
+	corp := "name=corp,issuer=https://id.corp.example,client-id=ID,client-secret-env=CORP_SECRET"
+	for _, tt := range []struct{ email, provider, warn string }{
+		{"grace@example.com", "corp", ""},
+		{"ada@example.com", "google", "no provider named google is configured here"},
+	} {
+		_, errOut, err := c.run("users", "add", "--email", tt.email, "--role", "reader", "--provider", corp, "--invite-provider", tt.provider)
+		if err != nil {
+			t.Fatalf("users add --provider %s --invite-provider %s: %v\n%s", corp, tt.provider, err, errOut)
+		}
+		if got := strings.Contains(errOut, "warning:"); got != (tt.warn != "") || !strings.Contains(errOut, tt.warn) {
+			t.Errorf("users add --invite-provider %s with corp configured by --provider: stderr %q, want warning %q", tt.provider, errOut, tt.warn)
+		}
+	}
+	c.jsonOf(&users, "users", "list")
+	if len(users) != 3 || users[1].InvitationProvider != "corp" || users[2].InvitationProvider != "google" {
+		t.Errorf("users list --json = %+v, want grace bound to corp and ada to google", users)
 	}
 }
 
