@@ -2,6 +2,8 @@ package gatehouse
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -22,6 +24,24 @@ type AssertionKey struct {
 	Expires    time.Time
 	Created    time.Time
 }
+
+// LogValue implements slog.LogValuer: a logged key shows its kid,
+// algorithm and signing period, never its private key.
+func (k AssertionKey) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("kid", k.KID), slog.String("alg", k.Alg),
+		slog.Time("not_before", k.NotBefore), slog.Time("not_after", k.NotAfter))
+}
+
+// String describes the key by its kid, algorithm and signing period,
+// without its private key.
+func (k AssertionKey) String() string {
+	return fmt.Sprintf("AssertionKey{KID:%s Alg:%s NotBefore:%s NotAfter:%s}", k.KID, k.Alg,
+		k.NotBefore.UTC().Format(time.RFC3339), k.NotAfter.UTC().Format(time.RFC3339))
+}
+
+// Format implements fmt.Formatter so that no verb (%v, %+v, %#v, %x...)
+// prints the private key: every one prints String.
+func (k AssertionKey) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
 
 // AssertionKeyStore keeps the assertion key ring, so that every gateway
 // replica sharing the store, and every restart, signs with the same keys
