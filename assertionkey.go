@@ -25,6 +25,16 @@ type AssertionKey struct {
 	Created    time.Time
 }
 
+// Validate refuses, with a CodeInvalid error, a key without a kid, an
+// algorithm or a private key, or whose times are not NotBefore < NotAfter
+// <= Expires.
+func (k *AssertionKey) Validate() error {
+	if k.KID == "" || k.Alg == "" || len(k.PrivateKey) == 0 || !k.NotBefore.Before(k.NotAfter) || k.Expires.Before(k.NotAfter) {
+		return Errorf(CodeInvalid, "An assertion key needs a kid, an algorithm, a private key, and NotBefore < NotAfter <= Expires.")
+	}
+	return nil
+}
+
 // LogValue implements slog.LogValuer: a logged key shows its kid,
 // algorithm and signing period, never its private key.
 func (k AssertionKey) LogValue() slog.Value {

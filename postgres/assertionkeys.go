@@ -12,8 +12,8 @@ import (
 // period (or kid) is stored, in which case it changes nothing. A zero
 // Created is set to now.
 func (s *Store) AddAssertionKey(ctx context.Context, k *gatehouse.AssertionKey) error {
-	if k.KID == "" || k.Alg == "" || len(k.PrivateKey) == 0 || !k.NotBefore.Before(k.NotAfter) || k.Expires.Before(k.NotAfter) {
-		return gatehouse.Errorf(gatehouse.CodeInvalid, "An assertion key needs a kid, an algorithm, a private key, and NotBefore < NotAfter <= Expires.")
+	if err := k.Validate(); err != nil {
+		return err
 	}
 	if k.Created.IsZero() {
 		k.Created = stamp(s.now())

@@ -13,7 +13,7 @@ import (
 // period (or kid) is stored, in which case it changes nothing. A zero
 // Created is set to now.
 func (s *Store) AddAssertionKey(ctx context.Context, k *gatehouse.AssertionKey) error {
-	if err := checkAssertionKey(k); err != nil {
+	if err := k.Validate(); err != nil {
 		return err
 	}
 	if k.Created.IsZero() {
@@ -25,15 +25,6 @@ func (s *Store) AddAssertionKey(ctx context.Context, k *gatehouse.AssertionKey) 
 		k.KID, k.Alg, k.PrivateKey, k.NotBefore.UnixMilli(), k.NotAfter.UnixMilli(), k.Expires.UnixMilli(), k.Created.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("sqlite: add assertion key %s: %w", k.KID, classify(err))
-	}
-	return nil
-}
-
-// checkAssertionKey refuses a key the table would refuse, with a
-// CodeInvalid error.
-func checkAssertionKey(k *gatehouse.AssertionKey) error {
-	if k.KID == "" || k.Alg == "" || len(k.PrivateKey) == 0 || !k.NotBefore.Before(k.NotAfter) || k.Expires.Before(k.NotAfter) {
-		return gatehouse.Errorf(gatehouse.CodeInvalid, "An assertion key needs a kid, an algorithm, a private key, and NotBefore < NotAfter <= Expires.")
 	}
 	return nil
 }
