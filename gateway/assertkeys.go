@@ -56,30 +56,29 @@ func checkAlg(alg string) error {
 }
 
 // newStoredKey generates a key of alg, named by its RFC 7638 thumbprint,
-// that signs in [nb, na) and stays published until expires.
-func newStoredKey(alg string, nb, na, expires time.Time) (*gatehouse.AssertionKey, error) {
+// that signs in [nb, na) and stays published until expires. It returns
+// the key to store and the key parsed.
+func newStoredKey(alg string, nb, na, expires time.Time) (*gatehouse.AssertionKey, *signingKey, error) {
 	var priv any
 	var err error
-	if err := checkAlg(alg); err != nil {
-		return nil, err
-	}
 	if alg == AlgEdDSA {
 		_, priv, err = ed25519.GenerateKey(rand.Reader)
 	} else {
 		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("gateway: generate %s key: %w", alg, err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: encode %s key: %w", alg, err)
+		return nil, nil, fmt.Errorf("gateway: generate %s key: %w", alg, err)
 	}
 	sk, err := fromPrivate(alg, priv)
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("gateway: new assertion key: %w", err)
 	}
-	return &gatehouse.AssertionKey{KID: sk.kid, Alg: alg, PrivateKey: der, NotBefore: nb, NotAfter: na, Expires: expires}, nil
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gateway: encode %s key: %w", alg, err)
+	}
+	sk.notBefore, sk.notAfter = nb, na
+	return &gatehouse.AssertionKey{KID: sk.kid, Alg: alg, PrivateKey: der, NotBefore: nb, NotAfter: na, Expires: expires}, sk, nil
 }
 
 // parseKey reads a stored key. A key whose type does not match its
@@ -115,6 +114,8 @@ func fromPrivate(alg string, priv any) (*signingKey, error) {
 		}
 		k.ec = priv
 		k.jwk = publicJWK{Kty: "EC", Crv: "P-256", X: b64.EncodeToString(pt[1:33]), Y: b64.EncodeToString(pt[33:65])}
+	default:
+		return nil, fmt.Errorf("a %T is neither an Ed25519 nor an ECDSA key", priv)
 	}
 	if (alg == AlgEdDSA) != (k.ed != nil) || (alg == AlgES256) != (k.ec != nil) {
 		return nil, fmt.Errorf("a %T is not a %s key", priv, alg)

@@ -117,22 +117,22 @@ func (a *Assertions) read(ctx context.Context, now time.Time, old *ring) (*ring,
 		return nil, err
 	}
 	n := a.period(now)
-	added := false
+	var made []*signingKey
 	for _, p := range []int64{n, n + 1} {
 		nb, na := a.bounds(p)
 		if hasKey(keys, a.alg, nb, na) {
 			continue
 		}
-		k, err := newStoredKey(a.alg, nb, na, na.Add(a.rotate))
+		k, sk, err := newStoredKey(a.alg, nb, na, na.Add(a.rotate))
 		if err != nil {
 			return nil, err
 		}
 		if err := a.keys.AddAssertionKey(ctx, k); err != nil {
 			return nil, err
 		}
-		added = true
+		made = append(made, sk)
 	}
-	if added {
+	if made != nil {
 		if err := a.keys.DeleteAssertionKeys(ctx, now); err != nil {
 			return nil, err
 		}
@@ -140,7 +140,7 @@ func (a *Assertions) read(ctx context.Context, now time.Time, old *ring) (*ring,
 			return nil, err
 		}
 	}
-	return a.parse(keys, n, old)
+	return a.parse(keys, n, old, made)
 }
 
 // hasKey reports whether keys hold a key of alg for [nb, na).
@@ -154,13 +154,15 @@ func hasKey(keys []*gatehouse.AssertionKey, alg string, nb, na time.Time) bool {
 }
 
 // parse makes the ring of period n from the stored keys, reusing the
-// parsed keys of old. A key that does not parse is logged and left out.
-func (a *Assertions) parse(keys []*gatehouse.AssertionKey, n int64, old *ring) (*ring, error) {
+// parsed keys of old and the keys this read made (those the store kept).
+// A key that does not parse is logged and left out.
+func (a *Assertions) parse(keys []*gatehouse.AssertionKey, n int64, old *ring, made []*signingKey) (*ring, error) {
 	known := map[string]*signingKey{}
 	if old != nil {
-		for _, k := range old.keys {
-			known[k.kid] = k
-		}
+		made = append(made, old.keys...)
+	}
+	for _, k := range made {
+		known[k.kid] = k
 	}
 	r := &ring{period: n}
 	for _, k := range keys {
