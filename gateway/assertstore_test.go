@@ -149,7 +149,7 @@ func TestAssertionKeysShared(t *testing.T) {
 // TestAssertionConcurrentRotation: replicas that all reach a new period at
 // once, signing from several goroutines each, converge on one key per
 // period: the same signing kid and the same JWKS everywhere, and three
-// keys in the store (previous, current, next).
+// keys in the store (previous, current, next), the expired ones deleted.
 func TestAssertionConcurrentRotation(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, open sharedStores) {
 		sa, sb := open(t)
@@ -197,6 +197,13 @@ func TestAssertionConcurrentRotation(t *testing.T) {
 			}
 			if len(stored) != 3 || len(want) != 3 {
 				t.Errorf("period %d: %d keys stored and %d published, want 3 (previous, current, next)", period, len(stored), len(want))
+			}
+			all, err := sa.AssertionKeys(t.Context(), time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != 3 {
+				t.Errorf("period %d: %d keys in the store, expired ones included, want 3: expired keys are not deleted", period, len(all))
 			}
 		}
 	})
