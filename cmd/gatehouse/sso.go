@@ -186,7 +186,7 @@ func newDevProvider(e env, public string, client *http.Client) (*devoidc.Provide
 		return nil, sso.ProviderConfig{}, err
 	}
 	fmt.Fprintf(e.stderr, devWarning, dev.Issuer())
-	pc := sso.ProviderConfig{Name: "dev", Issuer: dev.Issuer(), ClientID: devClientID, ClientSecret: secret,
+	pc := sso.ProviderConfig{Name: devProviderName, Issuer: dev.Issuer(), ClientID: devClientID, ClientSecret: secret,
 		Scopes: []string{"groups"}, RoleClaim: "groups",
 		Roles: map[string]gatehouse.Role{"authors": gatehouse.RoleAuthor, "editors": gatehouse.RoleEditor}}
 	return dev, pc, nil
@@ -256,14 +256,30 @@ func withDev(srv http.Handler, dev http.Handler) http.Handler {
 	return mux
 }
 
+// devProviderName is the name --dev registers the development provider
+// under.
+const devProviderName = "dev"
+
+// providerNames returns the names of the configured providers, the
+// development provider's first when --dev is set.
+func (c *serveConfig) providerNames() []string {
+	var names []string
+	if c.dev {
+		names = append(names, devProviderName)
+	}
+	for _, s := range c.providers {
+		names = append(names, s.cfg.Name)
+	}
+	return names
+}
+
 // checkProviders validates the provider settings that need no network.
 func (c *serveConfig) checkProviders() error {
-	var names []string
-	for _, s := range c.providers {
-		if slices.Contains(names, s.cfg.Name) || (c.dev && s.cfg.Name == "dev") {
-			return fmt.Errorf("invalid setting provider: %s is configured twice (--dev adds \"dev\")", s.cfg.Name)
+	names := c.providerNames()
+	for i, n := range names {
+		if slices.Contains(names[:i], n) {
+			return fmt.Errorf("invalid setting provider: %s is configured twice (--dev adds %q)", n, devProviderName)
 		}
-		names = append(names, s.cfg.Name)
 	}
 	if len(c.providers) > 0 || c.dev {
 		if _, err := c.publicOrigin(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -142,16 +143,9 @@ func (f *addFlags) user() (*gatehouse.User, error) {
 // run without serve's settings, and an invitation bound to a provider
 // that is not configured (yet) is accepted by no one, which is safe.
 func warnUnknownProvider(e env, c *serveConfig, name string) {
-	if name == "" || (len(c.providers) == 0 && !c.dev) {
+	names := c.providerNames()
+	if name == "" || len(names) == 0 || slices.Contains(names, name) {
 		return
-	}
-	if c.dev && name == "dev" {
-		return
-	}
-	for _, p := range c.providers {
-		if p.cfg.Name == name {
-			return
-		}
 	}
 	fmt.Fprintf(e.stderr, "warning: no provider named %s is configured here; only a provider configured under that name can accept the invitation\n", name)
 }
