@@ -77,15 +77,19 @@ func (g *Gateway) forwarder(u *Upstream) http.Handler {
 // forwarding headers and the caller's identity set.
 func (g *Gateway) rewrite(pr *httputil.ProxyRequest, u *Upstream) {
 	pr.SetURL(u.URL)
-	out := pr.Out.Header
-	g.headers.cleanRequest(out)
+	p, ok := gatehouse.PrincipalFrom(pr.In.Context())
+	extra := 4 // X-Forwarded-For, -Proto, -Host and User-Agent
+	if ok {
+		extra += identityCount + 1 // and the assertion
+	}
+	out := g.headers.cleanRequest(pr.Out.Header, extra)
+	pr.Out.Header = out
 	if _, ok := out["User-Agent"]; !ok {
 		// ReverseProxy would set the same, in a new slice per request, so
 		// that the transport sends no User-Agent of its own.
 		out["User-Agent"] = g.noUserAgent
 	}
 	g.setForwarded(pr)
-	p, ok := gatehouse.PrincipalFrom(pr.In.Context())
 	if !ok {
 		return
 	}
