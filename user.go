@@ -2,7 +2,6 @@ package gatehouse
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"time"
 )
@@ -107,13 +106,17 @@ func (u *User) Validate() error {
 	return CheckProviderName(u.InvitationProvider)
 }
 
-var providerName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+// ValidServiceName reports whether s may name a service account (the
+// subject of a user whose issuer is IssuerService): a lower-case letter,
+// then up to 63 lower-case letters, digits or any of "._-". Never a number
+// or an address, so that a reference to a user is never ambiguous.
+func ValidServiceName(s string) bool { return validName(s, 64, true, "._-") }
 
 // CheckProviderName returns a CodeInvalid error unless name is a valid
 // sign-in provider name: lower-case letters, digits and "-", starting
 // with a letter or digit, at most 32 characters.
 func CheckProviderName(name string) error {
-	if !providerName.MatchString(name) {
+	if !validName(name, 32, false, "-") {
 		return Errorf(CodeInvalid, "provider name %q: want lower-case letters, digits and -, at most 32", name)
 	}
 	return nil

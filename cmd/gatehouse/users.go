@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -60,10 +59,6 @@ func describeUser(u *gatehouse.User) string {
 	}
 	return fmt.Sprintf("user %s (id %d)", printable(who), u.ID)
 }
-
-// serviceName is what a service account may be called: never a number or
-// an address, so that a user reference is never ambiguous.
-var serviceName = regexp.MustCompile(`^[a-z][a-z0-9._-]{0,63}$`)
 
 type addFlags struct {
 	service, email, name, role, provider string
@@ -121,7 +116,7 @@ func (f *addFlags) user() (*gatehouse.User, error) {
 		return nil, errors.New("--name must be at most 200 printable characters")
 	}
 	if f.service != "" {
-		if !serviceName.MatchString(f.service) {
+		if !gatehouse.ValidServiceName(f.service) {
 			return nil, fmt.Errorf("service account name %q: want a lower-case letter, then up to 63 lower-case letters, digits or ._-", f.service)
 		}
 		if name == "" {
