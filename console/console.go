@@ -34,6 +34,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse"
@@ -123,7 +124,7 @@ type Console struct {
 	clientAddr func(*http.Request) string
 	now        func() time.Time
 	log        *slog.Logger
-	pages      *template.Template
+	pages      func() (*template.Template, error) // parsed at the first page served
 	assets     map[string]asset
 	assetURLs  map[string]string
 	cop        *http.CrossOriginProtection
@@ -140,10 +141,14 @@ func New(cfg Config) (*Console, error) {
 	if err := checkBasePath(cfg.BasePath); err != nil {
 		return nil, err
 	}
-	pages, err := parsePages(cfg.BasePath)
-	if err != nil {
+	// The templates are parsed here so that an error stops start-up, but
+	// kept only once a page is served: a gateway whose console is never
+	// opened does not carry their parse trees, which every cycle of the
+	// garbage collector would scan.
+	if _, err := parsePages(cfg.BasePath); err != nil {
 		return nil, err
 	}
+	pages := sync.OnceValues(func() (*template.Template, error) { return parsePages(cfg.BasePath) })
 	assets, urls, err := loadAssets(cfg.BasePath)
 	if err != nil {
 		return nil, err

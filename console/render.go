@@ -84,17 +84,22 @@ func parsePages(basePath string) (*template.Template, error) {
 // personal, so none is stored by any cache.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	body := strings.TrimSuffix(name, ".html")
-	if c.pages.Lookup(body) == nil || body == "layout" {
+	pages, err := c.pages()
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if pages.Lookup(body) == nil || body == "layout" {
 		c.fail(w, r, fmt.Errorf("console: no page %s", name))
 		return
 	}
 	v.LogoutURL, v.Assets, v.Posts = c.logoutURL, c.assetURLs, c.posts != nil
 	var buf bytes.Buffer
-	err := c.pages.ExecuteTemplate(&buf, body, v)
+	err = pages.ExecuteTemplate(&buf, body, v)
 	if err == nil {
 		v.Body = template.HTML(buf.String()) // escaped by html/template as it was rendered
 		buf.Reset()
-		err = c.pages.ExecuteTemplate(&buf, "layout", v)
+		err = pages.ExecuteTemplate(&buf, "layout", v)
 	}
 	if err != nil {
 		c.log.ErrorContext(r.Context(), "console: render", "page", name, "err", err)
