@@ -54,23 +54,37 @@ func (p Proxies) trusted(addr netip.Addr) bool {
 
 // TrustsPeer reports whether r comes straight from a trusted proxy, whose
 // X-Forwarded-* headers may then be passed on.
-func (p Proxies) TrustsPeer(r *http.Request) bool { return p.trusted(peer(r)) }
+func (p Proxies) TrustsPeer(r *http.Request) bool { return !p.Empty() && p.trusted(peer(r)) }
 
 func peer(r *http.Request) netip.Addr {
+	_, a := peerHost(r)
+	return a.Unmap()
+}
+
+// peerHost returns the TCP peer's host as RemoteAddr gives it, and that
+// host parsed (the zero Addr when it is not an address).
+func peerHost(r *http.Request) (string, netip.Addr) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	a, _ := netip.ParseAddr(host)
-	return a.Unmap()
+	return host, a
 }
 
 // ClientAddr returns the client's address: the TCP peer's, or, when the
 // peer is a trusted proxy, the rightmost X-Forwarded-For entry that is not
 // itself a trusted proxy.
 func (p Proxies) ClientAddr(r *http.Request) string {
-	a := peer(r)
+	host, raw := peerHost(r)
+	a := raw.Unmap()
 	if !p.trusted(a) {
+		if raw.Is4() {
+			// netip parses only the canonical dotted form of an IPv4
+			// address, so host is what String would return: this spares
+			// an allocation on every request.
+			return host
+		}
 		return a.String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")

@@ -27,6 +27,9 @@ func TestUntrustedForwardedHeaders(t *testing.T) {
 		{"repeated header lines", "10.1.2.3:1234", []string{"6.6.6.6", "198.51.100.7"}, "198.51.100.7"},
 		{"garbage", "10.1.2.3:1234", []string{"not-an-ip"}, "10.1.2.3"},
 		{"ipv6 loopback proxy", "[::1]:1234", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"ipv4-mapped peer", "[::ffff:203.0.113.9]:1234", nil, "203.0.113.9"},
+		{"ipv6 peer, not canonical", "[2001:DB8:0::0:1]:1234", nil, "2001:db8::1"},
+		{"peer without a port", "203.0.113.9", nil, "203.0.113.9"},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("GET", "/", nil)
@@ -46,6 +49,12 @@ func TestUntrustedForwardedHeaders(t *testing.T) {
 	}
 	if _, err := server.ParseProxies([]string{"10.0.0.0/33"}); err == nil {
 		t.Error("bad prefix accepted")
+	}
+	// The address of an IPv4 peer is a piece of RemoteAddr: it is asked for
+	// on every request (rate limits, audit), so it must not allocate.
+	r.RemoteAddr = "203.0.113.9:1234"
+	if n := testing.AllocsPerRun(100, func() { _ = p.ClientAddr(r) }); n != 0 {
+		t.Errorf("ClientAddr of an IPv4 peer: %v allocations", n)
 	}
 }
 
