@@ -5,7 +5,9 @@
 # configuration and certificate) and (3) "gatehouse proxy" with an API
 # key, in interleaved rounds; prints the medians of req/s and p50/p99 side
 # by side with each proxy's CPU time per request (the upstream's
-# excluded), and Gatehouse's throughput as a share of the bare proxy's.
+# excluded), and Gatehouse's throughput as a share of the bare proxy's:
+# of the medians, and round by round (the two proxies of a round run one
+# right after the other) with the median of those shares.
 # Both proxies must negotiate the same TLS version and cipher, or the run
 # stops. With taskset, wrk runs on CPU 0 and the servers on CPU 1.
 #
@@ -93,7 +95,8 @@ run() {
 # settle before anything counts.
 for name in upstream bare gatehouse; do secs=2 run $name >/dev/null; done
 
-declare -A rps p50 p99 cpu
+declare -A rps p50 p99 cpu this
+ratios=""
 for round in $(seq "$rounds"); do
   # The proxies take turns going first, so that neither always runs
   # right after the other.
@@ -102,8 +105,12 @@ for round in $(seq "$rounds"); do
   for name in $order; do
     read -r r a b c < <(run $name)
     rps[$name]+="$r"$'\n' p50[$name]+="$a"$'\n' p99[$name]+="$b"$'\n' cpu[$name]+="$c"$'\n'
+    this[$name]=$r
     echo "round $round $name: $r req/s, p50 $a ms, p99 $b ms, server CPU $c µs/request" >&2
   done
+  # The two proxies of one round ran side by side in time: their ratio is
+  # the least disturbed by the machine getting faster or slower.
+  ratios+=$(awk -v g="${this[gatehouse]}" -v b="${this[bare]}" 'BEGIN { printf "%.1f", 100*g/b }')$'\n'
 done
 
 echo "== GET /api/hello, ${secs}s x $rounds rounds (medians), $conns connections, wrk -t1${bare_tls:+, both proxies $bare_tls}"
@@ -120,3 +127,4 @@ done
 awk -v g="$(median <<<"${rps[gatehouse]}")" -v b="$(median <<<"${rps[bare]}")" \
     -v gc="$(median <<<"${cpu[gatehouse]}")" -v bc="$(median <<<"${cpu[bare]}")" \
   'BEGIN { printf "gatehouse / bare proxy: %.1f%% of the throughput, %.1f%% of the CPU per request (target: throughput at least 85%%)\n", 100*g/b, 100*gc/bc }'
+echo "gatehouse / bare proxy, round by round: $(echo $ratios | tr ' ' '\n' | awk '{printf "%s%s%%", (NR > 1 ? ", " : ""), $1}'); median $(median <<<"$ratios")%"
