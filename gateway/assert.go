@@ -47,9 +47,12 @@ type AssertionConfig struct {
 	// multiples of RotateEvery since the Unix epoch, so instances sharing
 	// Keys must use the same RotateEvery and Algorithm to share keys.
 	RotateEvery time.Duration
-	// ReloadEvery is how often Run reads the key ring again; 0 means a
-	// minute. Keys change only once a period, and an instance reads them
-	// when the period changes without waiting for Run.
+	// ReloadEvery is how often Run reads the key ring again and adds the
+	// next period's key when it is missing; 0 means a minute, or half of
+	// RotateEvery if that is shorter. It must be shorter than RotateEvery,
+	// so that the next key is in the ring before its period begins. An
+	// instance also reads the ring when the period changes, without
+	// waiting for Run (a read only: requests never write to the store).
 	ReloadEvery time.Duration
 	// CacheSize bounds the number of cached assertions; 0 means 10000.
 	CacheSize int
@@ -71,14 +74,14 @@ type AssertionConfig struct {
 // (unless it was made when its period had begun: the first key of a
 // store, or after the store was unreachable for a whole period); and the
 // previous one, published until the assertions it signed have expired.
-// It lives in the store (AssertionConfig.Keys): an instance that finds the
-// key of the current or the next period missing adds one, and since the
-// store keeps one key per period, instances that do so at once all sign
-// with the key that was stored first. Each instance signs from a copy in
-// memory, read again when the period changes and by Run: no request waits
-// for the store, except the one that reads it when a period begins and,
-// should the ring in memory hold no key for the new period, the ones
-// that wait for that read.
+// It lives in the store (AssertionConfig.Keys): NewAssertions and Run add
+// the key of the current or the next period when it is missing, and since
+// the store keeps one key per period, instances that do so at once all
+// sign with the key that was stored first. Each instance signs from a copy
+// in memory, read again when the period changes and by Run: no request
+// writes to the store, and none waits for it, except the one that reads
+// it when a period begins and, should the ring in memory hold no key for
+// the new period, the ones that wait for that read.
 type Assertions struct {
 	header, alg, issuer string
 	lifetime, rotate    time.Duration
@@ -142,6 +145,9 @@ func NewAssertions(ctx context.Context, cfg AssertionConfig) (*Assertions, error
 	if a.lifetime < 0 || a.rotate < a.lifetime || a.max < 0 || a.reloadEvery < 0 {
 		return nil, errors.New("gateway: assertion lifetime must be positive and no longer than RotateEvery")
 	}
+	if a.reloadEvery >= a.rotate {
+		return nil, errors.New("gateway: ReloadEvery must be shorter than RotateEvery")
+	}
 	if err := a.load(ctx); err != nil {
 		return nil, err
 	}
@@ -165,7 +171,7 @@ func (a *Assertions) defaults() {
 		a.rotate = 24 * time.Hour
 	}
 	if a.reloadEvery == 0 {
-		a.reloadEvery = time.Minute
+		a.reloadEvery = min(time.Minute, a.rotate/2)
 	}
 	if a.keys == nil {
 		a.keys = &memKeys{}

@@ -135,6 +135,7 @@ func TestAssertionKeyRotation(t *testing.T) {
 		verify(t, jwksNow, tok, jose.EdDSA, clock.Now())
 		jwksBefore = jwksNow
 		clock.Add(time.Hour)
+		a.Maintain(t.Context()) // as Run does every ReloadEvery
 	}
 	if kids[0] == kids[1] || kids[1] == kids[2] {
 		t.Errorf("no rotation: %q", kids)
@@ -174,6 +175,7 @@ func TestAssertionCache(t *testing.T) {
 func TestAssertionConfigRefused(t *testing.T) {
 	for _, c := range []gateway.AssertionConfig{
 		{Algorithm: "HS256"}, {Algorithm: "none"}, {Lifetime: time.Hour, RotateEvery: time.Minute}, {Lifetime: -1},
+		{Lifetime: time.Minute, RotateEvery: time.Hour, ReloadEvery: time.Hour},
 	} {
 		if _, err := gateway.NewAssertions(t.Context(), c); err == nil {
 			t.Errorf("%+v accepted", c)

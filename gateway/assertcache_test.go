@@ -23,6 +23,9 @@ func TestAssertionCacheAfterKeyRemoval(t *testing.T) {
 	defer cancel()
 	a.Run(ctx)
 	after := token(t, a, principal(1))
+	if slices.Contains(kids(t, serveJWKS(t, a)), kidOf(t, before)) {
+		t.Fatalf("Run did not read the ring again: the removed key %s is still published", kidOf(t, before))
+	}
 	if !slices.Contains(kids(t, serveJWKS(t, a)), kidOf(t, after)) {
 		t.Errorf("after the keys were removed and read again, Token returns an assertion signed by %s, which the JWKS no longer publishes (the cached one: %v)", kidOf(t, after), before == after)
 	}

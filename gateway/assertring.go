@@ -55,9 +55,10 @@ func (r *ring) signer(alg string, now time.Time) *signingKey {
 }
 
 // current returns the ring for now: the one in memory, read again from
-// the store once the signing period has changed. Only a request that
-// finds no key to sign at now waits for another one's read; while the
-// ring has one (the next key, published a period before it signs), a
+// the store once the signing period has changed. The read only reads: a
+// request never writes to the store; Run adds the keys. Only a request
+// that finds no key to sign at now waits for another one's read; while
+// the ring has one (the next key, published a period before it signs), a
 // read already under way is not waited for. The read does not end with
 // ctx: it is shared, and bounded by reloadTimeout.
 func (a *Assertions) current(ctx context.Context, now time.Time) *ring {
@@ -78,25 +79,18 @@ func (a *Assertions) current(ctx context.Context, now time.Time) *ring {
 	return a.reloadLocked(ctx, now, false)
 }
 
-// reload reads the ring from the store, as reloadLocked, once it holds
-// reloadMu.
-func (a *Assertions) reload(ctx context.Context, now time.Time, force bool) *ring {
-	a.reloadMu.Lock()
-	defer a.reloadMu.Unlock()
-	return a.reloadLocked(ctx, now, force)
-}
-
-// reloadLocked reads the ring from the store, adding the keys of now's
-// period and the next one when they are missing. Unless force is set, it
-// does nothing when another call has already read the ring for now's
-// period. A failed read is logged; the keys in memory stay in use, and
-// no request reads again for retryDelay. The caller holds reloadMu.
-func (a *Assertions) reloadLocked(ctx context.Context, now time.Time, force bool) *ring {
+// reloadLocked reads the ring from the store. With maintain (Run), it
+// always reads, and adds the keys of now's period and the next one when
+// they are missing. Without (a request), it only reads, and does nothing
+// when another call has already read the ring for now's period. A failed
+// read is logged; the keys in memory stay in use, and no request reads
+// again for retryDelay. The caller holds reloadMu.
+func (a *Assertions) reloadLocked(ctx context.Context, now time.Time, maintain bool) *ring {
 	old := a.ring.Load()
-	if !force && (old.period == a.period(now) || now.Before(old.retry)) {
+	if !maintain && (old.period == a.period(now) || now.Before(old.retry)) {
 		return old
 	}
-	r, err := a.read(ctx, now, old)
+	r, err := a.read(ctx, now, old, maintain)
 	if err != nil {
 		a.log.Error("assertion keys not read: signing with the keys in memory", "err", err)
 		kept := *old
@@ -107,11 +101,11 @@ func (a *Assertions) reloadLocked(ctx context.Context, now time.Time, force bool
 	return r
 }
 
-// read reads the stored keys that have not expired. When the key of now's
-// period or of the next one is missing, it adds one, removes expired
-// keys and reads again: replicas that add a key for the same period at
-// once thus all use the one the store kept.
-func (a *Assertions) read(ctx context.Context, now time.Time, old *ring) (*ring, error) {
+// read reads the stored keys that have not expired. With maintain, when
+// the key of now's period or of the next one is missing, it adds one,
+// removes expired keys and reads again: replicas that add a key for the
+// same period at once thus all use the one the store kept.
+func (a *Assertions) read(ctx context.Context, now time.Time, old *ring, maintain bool) (*ring, error) {
 	keys, err := a.keys.AssertionKeys(ctx, now)
 	if err != nil {
 		return nil, err
@@ -119,6 +113,9 @@ func (a *Assertions) read(ctx context.Context, now time.Time, old *ring) (*ring,
 	n := a.period(now)
 	var made []*signingKey
 	for _, p := range []int64{n, n + 1} {
+		if !maintain {
+			break
+		}
 		nb, na := a.bounds(p)
 		if hasKey(keys, a.alg, nb, na) {
 			continue
@@ -184,9 +181,11 @@ func (a *Assertions) parse(keys []*gatehouse.AssertionKey, n int64, old *ring, m
 }
 
 // Run reads the key ring from the store every ReloadEvery until ctx ends,
-// so that keys added or removed elsewhere are published here too; it then
-// returns nil. Signing does not wait for Run: a request that finds the
-// signing period changed reads the ring itself.
+// adding the key of the next period when it is missing and removing
+// expired keys, so that the next key is published a period before it
+// signs, and keys added or removed elsewhere are published here too; it
+// then returns nil. Signing does not wait for Run: a request that finds
+// the signing period changed reads the ring itself, without writing.
 func (a *Assertions) Run(ctx context.Context) error {
 	t := time.NewTicker(a.reloadEvery)
 	defer t.Stop()
@@ -195,14 +194,23 @@ func (a *Assertions) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			a.reload(ctx, a.now(), true)
+			a.Maintain(ctx)
 		}
 	}
 }
 
+// Maintain does once what Run does every ReloadEvery: it reads the key
+// ring, adding the keys of the current and the next period when they are
+// missing and removing expired ones.
+func (a *Assertions) Maintain(ctx context.Context) {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	a.reloadLocked(ctx, a.now(), true)
+}
+
 // load reads the ring for the first time.
 func (a *Assertions) load(ctx context.Context) error {
-	r, err := a.read(ctx, a.now(), nil)
+	r, err := a.read(ctx, a.now(), nil, true)
 	if err != nil {
 		return fmt.Errorf("gateway: read the assertion keys: %w", err)
 	}

@@ -162,6 +162,13 @@ func TestAssertionConcurrentRotation(t *testing.T) {
 		}
 		for period := range 3 {
 			clock.Add(time.Hour)
+			// Every replica's Run, at once: they add the next period's key
+			// together, and must all keep the one the store kept.
+			var maintained sync.WaitGroup
+			for _, a := range replicas {
+				maintained.Go(func() { a.Maintain(context.Background()) })
+			}
+			maintained.Wait()
 			var mu sync.Mutex
 			signedWith := map[string]bool{}
 			var wg sync.WaitGroup
@@ -247,6 +254,8 @@ func TestAssertionRotationNoDowntime(t *testing.T) {
 				}
 			}
 			clock.Add(step)
+			a.Maintain(t.Context()) // as each replica's Run does
+			b.Maintain(t.Context())
 		}
 		if len(seen) < 5 {
 			t.Errorf("%d signing keys over five periods, want 5", len(seen))
@@ -254,10 +263,10 @@ func TestAssertionRotationNoDowntime(t *testing.T) {
 	})
 }
 
-// countingKeys counts the reads of an AssertionKeyStore.
+// countingKeys counts the reads and the writes of an AssertionKeyStore.
 type countingKeys struct {
 	gatehouse.AssertionKeyStore
-	reads atomic.Int64
+	reads, writes atomic.Int64
 }
 
 func (c *countingKeys) AssertionKeys(ctx context.Context, t time.Time) ([]*gatehouse.AssertionKey, error) {
@@ -265,9 +274,20 @@ func (c *countingKeys) AssertionKeys(ctx context.Context, t time.Time) ([]*gateh
 	return c.AssertionKeyStore.AssertionKeys(ctx, t)
 }
 
+func (c *countingKeys) AddAssertionKey(ctx context.Context, k *gatehouse.AssertionKey) error {
+	c.writes.Add(1)
+	return c.AssertionKeyStore.AddAssertionKey(ctx, k)
+}
+
+func (c *countingKeys) DeleteAssertionKeys(ctx context.Context, t time.Time) error {
+	c.writes.Add(1)
+	return c.AssertionKeyStore.DeleteAssertionKeys(ctx, t)
+}
+
 // TestAssertionSigningReadsNoStore: within a period, neither signing nor
 // serving the JWKS reads the store; the first request of a new period
-// reads it, and the ones after it do not.
+// reads it, and the ones after it do not. No request writes to the store,
+// at a period change neither: Run adds and removes keys.
 func TestAssertionSigningReadsNoStore(t *testing.T) {
 	sa, _ := backends[0].open(t)
 	keys := &countingKeys{AssertionKeyStore: sa}
@@ -279,7 +299,7 @@ func TestAssertionSigningReadsNoStore(t *testing.T) {
 			serveJWKS(t, a)
 		}
 	}
-	before := keys.reads.Load()
+	before, wrote := keys.reads.Load(), keys.writes.Load() // NewAssertions added the first keys
 	burst(0)
 	if n := keys.reads.Load() - before; n != 0 {
 		t.Errorf("%d store reads for 100 signatures within a period, want 0", n)
@@ -293,6 +313,13 @@ func TestAssertionSigningReadsNoStore(t *testing.T) {
 	burst(2000)
 	if n := keys.reads.Load() - after; n != 0 {
 		t.Errorf("%d store reads after the period's first request, want 0", n)
+	}
+	if n := keys.writes.Load() - wrote; n != 0 {
+		t.Errorf("requests wrote to the store %d times, want 0", n)
+	}
+	a.Maintain(t.Context())
+	if keys.writes.Load() == wrote {
+		t.Error("Run did not add the key of the period after the next")
 	}
 }
 
