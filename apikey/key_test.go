@@ -112,15 +112,7 @@ func TestParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := k.String()
-	flip := func(i int) string { // replace one character by another of the alphabet
-		b := []byte(good)
-		if b[i] == 'a' {
-			b[i] = 'b'
-		} else {
-			b[i] = 'a'
-		}
-		return string(b)
-	}
+	flip := func(i int) string { return flipAt(good, i) }
 	tests := []struct {
 		name string
 		text string
@@ -223,4 +215,16 @@ func TestParseErrorsAreUnauthenticated(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != gatehouse.CodeUnauthenticated {
 		t.Fatalf("err = %#v", err)
 	}
+}
+
+// flipAt returns s with its character at i replaced by another of the
+// alphabet: "a", or "b" where it is "a" already.
+func flipAt(s string, i int) string {
+	b := []byte(s)
+	if b[i] == 'a' {
+		b[i] = 'b'
+	} else {
+		b[i] = 'a'
+	}
+	return string(b)
 }

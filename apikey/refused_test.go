@@ -14,12 +14,7 @@ import (
 func TestRefusedKeyID(t *testing.T) {
 	k := newKey(t)
 	key := k.String()
-	// The key with the last character of its checksum changed (to "a",
-	// unless it is "a" already, which would leave the key valid).
-	wrongSum := key[:len(key)-1] + "a"
-	if key[len(key)-1] == 'a' {
-		wrongSum = key[:len(key)-1] + "b"
-	}
+	wrongSum := flipAt(key, len(key)-1) // the checksum's last character changed
 	tests := []struct {
 		name   string
 		target string

@@ -436,7 +436,8 @@ func TestDisabledInvitationRefused(t *testing.T) {
 // TestMissingPKCEVerifier: a token request that reaches the provider
 // without the code_verifier is refused by the provider, and the sign-in
 // fails (400, audited as exchange, no session); a flow whose verifier is
-// empty is refused before the code is sent to the provider at all.
+// too short (42 characters) is refused before the code is sent to the
+// provider at all.
 func TestMissingPKCEVerifier(t *testing.T) {
 	eachBackend(t, func(t *testing.T, open func(testing.TB) gatehouse.Store) {
 		var strip atomic.Bool
@@ -495,19 +496,19 @@ func TestMissingPKCEVerifier(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the flow of state %q: %v", state, err)
 		}
-		f.Verifier = ""
+		f.Verifier = strings.Repeat("a", 42) // one short of the shortest RFC 7636 allows
 		if err := a.store.PutLogin(t.Context(), f); err != nil {
 			t.Fatal(err)
 		}
 		p = a.pick(t, b, id, "dev-reader")
 		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "Sign-in failed") {
-			t.Errorf("flow with an empty verifier: %d\n%s", p.status, p.body)
+			t.Errorf("flow with a 42-character verifier: %d\n%s", p.status, p.body)
 		}
 		if got, n := a.failures(t), exchanges.Load(); !slices.Equal(got, []string{"exchange", "pkce"}) || n != sent {
 			t.Errorf("audited %q after %d more token requests, want pkce and none", got, n-sent)
 		}
 		if status, _ := a.me(t, b); status != http.StatusUnauthorized {
-			t.Errorf("a session was started with an empty verifier: /api/me = %d", status)
+			t.Errorf("a session was started with a 42-character verifier: /api/me = %d", status)
 		}
 	})
 }

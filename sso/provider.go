@@ -57,8 +57,8 @@ type ProviderConfig struct {
 
 // validate checks c and fills in its defaults.
 func (c *ProviderConfig) validate() error {
-	if gatehouse.CheckProviderName(c.Name) != nil {
-		return fmt.Errorf("sso: provider name %q: want lower-case letters, digits and -, at most 32", c.Name)
+	if err := gatehouse.CheckProviderName(c.Name); err != nil {
+		return fmt.Errorf("sso: %w", err)
 	}
 	if c.Kind == "" {
 		c.Kind = KindOIDC
