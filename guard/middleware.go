@@ -93,8 +93,15 @@ func (g *Guard) credentialError(w http.ResponseWriter, r *http.Request, err erro
 		reason = reasonBasicUser
 	}
 	if reason != "" {
-		rej := rejection{addr: g.clientAddr(r), reason: reason, keyID: apikey.RefusedKeyID(r)}
-		if rerr := g.refuse(r.Context(), g.now(), rej); isLimited(rerr) {
+		addr, now := g.clientAddr(r), g.now()
+		// An address over its limit is answered before the key id is
+		// worked out again: a flood costs no more than the check.
+		if wait, limited := g.limits.blocked(addr, now); limited {
+			g.verifyError(w, r, limitError(wait))
+			return
+		}
+		rej := rejection{addr: addr, reason: reason, keyID: apikey.RefusedKeyID(r)}
+		if rerr := g.refuse(r.Context(), now, rej); isLimited(rerr) {
 			g.verifyError(w, r, rerr)
 			return
 		}
