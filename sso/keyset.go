@@ -46,9 +46,24 @@ func newKeySet(uri string, client *http.Client, algs []string, now func() time.T
 
 var errUnknownKey = errors.New("sso: token signed by an unknown key")
 
+// sigErrSlot is the context key of an *error where VerifySignature
+// leaves its error: go-oidc flattens it into a string, and the caller
+// needs its code to tell a provider whose keys cannot be fetched from a
+// token that does not verify.
+type sigErrSlot struct{}
+
 // VerifySignature implements oidc.KeySet: it returns the payload of jwt
-// when a key of the set verifies it.
+// when a key of the set verifies it. Its error is also left in the
+// context's sigErrSlot, if any.
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	payload, err := k.verifySignature(ctx, jwt)
+	if slot, ok := ctx.Value(sigErrSlot{}).(*error); ok {
+		*slot = err
+	}
+	return payload, err
+}
+
+func (k *keySet) verifySignature(ctx context.Context, jwt string) ([]byte, error) {
 	jws, err := jose.ParseSignedCompact(jwt, k.algs)
 	if err != nil {
 		return nil, fmt.Errorf("sso: malformed token: %w", err)

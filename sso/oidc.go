@@ -149,16 +149,15 @@ func (p *oidcProvider) identify(ctx context.Context, code string, f *gatehouse.L
 // algorithms), iss, aud and exp; the nonce, azp and iat are checked here,
 // because go-oidc leaves them to the caller.
 func (p *oidcProvider) verify(ctx context.Context, d *discovered, raw, nonce string) (*identity, error) {
-	idt, err := d.verifier.Verify(ctx, raw)
+	var sigErr error // the key set's own error, which go-oidc flattens into a string
+	idt, err := d.verifier.Verify(context.WithValue(ctx, sigErrSlot{}, &sigErr), raw)
 	if err != nil {
-		// go-oidc flattens the key set's error into a string, so ask the
-		// key set itself why, to tell a provider whose keys cannot be
-		// fetched (unavailable: try again later) from a token that does not
-		// verify. Only failures pay for this second look; the key set's
-		// refetch limit keeps it from fetching again.
+		// A provider whose keys cannot be fetched is unavailable (try again
+		// later), not the sender of a bad token. A token refused on its
+		// claims, which go-oidc checks first, never reached the key set.
 		reason := "id_token"
-		if _, kerr := d.keys.VerifySignature(ctx, raw); gatehouse.ErrorCode(kerr) == gatehouse.CodeUnavailable {
-			reason, err = "provider_unavailable", kerr
+		if gatehouse.ErrorCode(sigErr) == gatehouse.CodeUnavailable {
+			reason, err = "provider_unavailable", sigErr
 		}
 		return nil, failure(reason, fmt.Errorf("sso: verify ID token from %s: %w", p.c.Name, err))
 	}
