@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -267,9 +268,12 @@ func runProxy(ctx context.Context, e env, c *proxyConfig, log *slog.Logger, p pr
 	var wg sync.WaitGroup
 	background(&wg, bg, log, "guard", p.guard.Run)
 	background(&wg, bg, log, "session manager", p.sessions.Run)
-	wg.Go(func() { t.run(bg, sighup(bg)) })
+	// Subscribed before the banner, as serve does, so a SIGHUP sent once it
+	// is printed is a reload, not the default action (exit).
+	certHUP, routesHUP := sighup(bg), sighup(bg)
+	wg.Go(func() { t.run(bg, certHUP) })
 	wg.Go(func() { gw.Run(bg) })
-	wg.Go(func() { reloadOnHUP(bg, gw) })
+	wg.Go(func() { reloadOnHUP(bg, gw, routesHUP) })
 	err := l.Run(ctx)
 	stopBackground()
 	wg.Wait()
@@ -277,9 +281,9 @@ func runProxy(ctx context.Context, e env, c *proxyConfig, log *slog.Logger, p pr
 	return err
 }
 
-// reloadOnHUP reloads the route file on every SIGHUP until ctx ends.
-func reloadOnHUP(ctx context.Context, gw *gateway.Gateway) {
-	hup := sighup(ctx)
+// reloadOnHUP reloads the route file on every SIGHUP received on hup
+// until ctx ends.
+func reloadOnHUP(ctx context.Context, gw *gateway.Gateway, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
