@@ -81,6 +81,7 @@ func TestBuiltin(t *testing.T) {
 		{"comments and blank lines removed", []byte(strings.Join(strings.Fields(stripped), " ")), true},
 		{"one more rule", []byte(def + "\n" + extra), false},
 		{"a rule left out", []byte(strings.Join(rules[:len(rules)-2], "\n") + rules[len(rules)-1]), false},
+		{"one rule changed in place", []byte(strings.Replace(def, `Role::"editor"`, `Role::"author"`, 1)), false},
 	}
 	for _, tt := range tests {
 		a, err := policy.New(policy.Config{Source: tt.src, Name: tt.name})

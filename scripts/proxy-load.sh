@@ -108,7 +108,7 @@ for round in $(seq "$rounds"); do
     this[$name]=$r
     echo "round $round $name: $r req/s, p50 $a ms, p99 $b ms, server CPU $c µs/request" >&2
   done
-  # The two proxies of one round ran side by side in time: their ratio is
+  # The two proxies of one round ran one right after the other: their ratio is
   # the least disturbed by the machine getting faster or slower.
   ratios+=$(awk -v g="${this[gatehouse]}" -v b="${this[bare]}" 'BEGIN { printf "%.1f", 100*g/b }')$'\n'
 done

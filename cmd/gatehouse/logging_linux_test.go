@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -18,6 +19,7 @@ func TestLogFormatOnTerminal(t *testing.T) {
 		master, tty := openPTY(t)
 		got := logLine(t, tt.format, tty, func() string {
 			b := make([]byte, 4096)
+			master.SetReadDeadline(time.Now().Add(10 * time.Second)) // fail, not hang, when nothing is written
 			n, err := master.Read(b)
 			if err != nil {
 				t.Fatal(err)
