@@ -18,7 +18,7 @@ import (
 type AssertionKey struct {
 	KID        string // the RFC 7638 thumbprint of the public key
 	Alg        string // the JWS algorithm: "EdDSA" or "ES256"
-	PrivateKey []byte // PKCS#8, DER
+	PrivateKey []byte `json:"-"` // PKCS#8, DER; never in JSON, as String, Format and LogValue leave it out
 	NotBefore  time.Time
 	NotAfter   time.Time
 	Expires    time.Time

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -34,6 +35,11 @@ func TestAssertionKeyNotPrinted(t *testing.T) {
 		outs[verb] = fmt.Sprintf(verb, k)
 		outs[verb+" of a pointer"] = fmt.Sprintf(verb, &k)
 	}
+	js, err := json.Marshal(&k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs["json"] = string(js)
 	for how, out := range outs {
 		if leaks(out) {
 			t.Errorf("%s prints the private key: %s", how, out)
